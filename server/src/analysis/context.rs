@@ -1,0 +1,42 @@
+//! What every rule sees for one file: the source, its tree, and facts computed once on demand.
+
+use std::cell::OnceCell;
+
+use tree_sitter::{Node, Tree};
+
+use super::semantic::Imports;
+
+/// The file under analysis. Facts that several rules need (the import table) are computed once, lazily.
+pub struct Context<'a> {
+    pub source: &'a str,
+    pub tree: &'a Tree,
+    imports: OnceCell<Imports>,
+}
+
+impl<'a> Context<'a> {
+    /// Wraps a source and its tree.
+    pub fn new(source: &'a str, tree: &'a Tree) -> Self {
+        Context { source, tree, imports: OnceCell::new() }
+    }
+
+    /// The module node.
+    pub fn root(&self) -> Node<'a> {
+        self.tree.root_node()
+    }
+
+    /// The source text of a node (empty if the tree and text ever disagreed, rather than panicking).
+    pub fn text(&self, node: Node) -> &'a str {
+        self.source.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// Every name the file binds by `import`, with the fully qualified name it stands for.
+    pub fn imports(&self) -> &Imports {
+        self.imports.get_or_init(|| Imports::collect(self.root(), self.source))
+    }
+
+    /// The fully qualified name an expression refers to through the file's imports
+    /// (`r.get` → `requests.get` after `import requests as r`), if it refers to an import at all.
+    pub fn resolve(&self, node: Node) -> Option<String> {
+        self.imports().resolve(node, self.source)
+    }
+}

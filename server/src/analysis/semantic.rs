@@ -1,0 +1,299 @@
+//! Name resolution through imports, and the small syntax helpers rules share (call arguments,
+//! enclosing scopes, statement walking).
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+/// The names a file binds through `import` statements, mapped to what they refer to.
+///
+/// Imports anywhere in the file count (a function-level `import requests` still means requests);
+/// a name that the module also binds some other way (assignment, `def`, `class`) is dropped, since
+/// it may no longer be the module.
+#[derive(Debug, Default, Clone)]
+pub struct Imports {
+    names: HashMap<String, String>,
+}
+
+impl Imports {
+    /// Collects the import table of a module.
+    pub fn collect(root: Node, source: &str) -> Imports {
+        let mut names = HashMap::new();
+        let mut shadowed = Vec::new();
+        let mut cursor = root.walk();
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "import_statement" => collect_import(node, source, &mut names),
+                "import_from_statement" => collect_from_import(node, source, &mut names),
+                "assignment" if node.parent().map(|p| p.parent()) == Some(Some(root)) => {
+                    if let Some(left) = node.child_by_field_name("left") {
+                        if left.kind() == "identifier" {
+                            shadowed.push(text(left, source).to_string());
+                        }
+                    }
+                }
+                "function_definition" | "class_definition" if node.parent() == Some(root) => {
+                    if let Some(name) = node.child_by_field_name("name") {
+                        shadowed.push(text(name, source).to_string());
+                    }
+                }
+                _ => {}
+            }
+            for child in node.named_children(&mut cursor) {
+                stack.push(child);
+            }
+        }
+        for name in shadowed {
+            names.remove(&name);
+        }
+        Imports { names }
+    }
+
+    /// What a local name was imported as, if it was.
+    pub fn get(&self, local: &str) -> Option<&str> {
+        self.names.get(local).map(String::as_str)
+    }
+
+    /// The local name bound to exactly `qualified` (`os` for `import os`, `_os` for `import os as _os`).
+    pub fn local_name_for(&self, qualified: &str) -> Option<&str> {
+        let mut found: Vec<&str> =
+            self.names.iter().filter(|(_, q)| q.as_str() == qualified).map(|(l, _)| l.as_str()).collect();
+        found.sort_unstable();
+        found.first().copied()
+    }
+
+    /// Resolves an identifier or dotted attribute chain to a qualified name.
+    pub fn resolve(&self, node: Node, source: &str) -> Option<String> {
+        match node.kind() {
+            "identifier" => self.names.get(text(node, source)).cloned(),
+            "attribute" => {
+                let object = node.child_by_field_name("object")?;
+                let attr = node.child_by_field_name("attribute")?;
+                let base = self.resolve(object, source)?;
+                Some(format!("{base}.{}", text(attr, source)))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn text<'s>(node: Node, source: &'s str) -> &'s str {
+    source.get(node.byte_range()).unwrap_or("")
+}
+
+fn collect_import(node: Node, source: &str, names: &mut HashMap<String, String>) {
+    let mut cursor = node.walk();
+    for child in node.children_by_field_name("name", &mut cursor) {
+        match child.kind() {
+            // `import a.b.c` binds `a`, which refers to the package `a`.
+            "dotted_name" => {
+                let full = text(child, source);
+                let first = full.split('.').next().unwrap_or(full).trim();
+                names.insert(first.to_string(), first.to_string());
+            }
+            "aliased_import" => {
+                if let (Some(name), Some(alias)) =
+                    (child.child_by_field_name("name"), child.child_by_field_name("alias"))
+                {
+                    names.insert(text(alias, source).to_string(), compact(text(name, source)));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn collect_from_import(node: Node, source: &str, names: &mut HashMap<String, String>) {
+    let Some(module) = node.child_by_field_name("module_name") else { return };
+    // Relative imports name the project's own modules, never the libraries rules look for.
+    if module.kind() == "relative_import" {
+        return;
+    }
+    let module = compact(text(module, source));
+    let mut cursor = node.walk();
+    for child in node.children_by_field_name("name", &mut cursor) {
+        match child.kind() {
+            "dotted_name" => {
+                let name = compact(text(child, source));
+                names.insert(name.clone(), format!("{module}.{name}"));
+            }
+            "aliased_import" => {
+                if let (Some(name), Some(alias)) =
+                    (child.child_by_field_name("name"), child.child_by_field_name("alias"))
+                {
+                    names.insert(
+                        text(alias, source).to_string(),
+                        format!("{module}.{}", compact(text(name, source))),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Removes white space inside a dotted name (`a . b` is legal Python).
+fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The arguments of a call, sorted by kind.
+#[derive(Debug, Default)]
+pub struct CallArgs<'t> {
+    pub positional: Vec<Node<'t>>,
+    pub keywords: Vec<(String, Node<'t>)>,
+    /// `*args` somewhere in the call: positional arguments cannot be counted.
+    pub has_star: bool,
+    /// `**kwargs` somewhere in the call: any keyword may be present.
+    pub has_double_star: bool,
+    /// The `argument_list` node itself (absent for a call with a bare generator argument).
+    pub list: Option<Node<'t>>,
+}
+
+impl<'t> CallArgs<'t> {
+    /// Sorts the arguments of a `call` node.
+    pub fn of(call: Node<'t>, source: &str) -> CallArgs<'t> {
+        let mut args = CallArgs::default();
+        let Some(list) = call.child_by_field_name("arguments") else { return args };
+        if list.kind() != "argument_list" {
+            args.positional.push(list);
+            return args;
+        }
+        args.list = Some(list);
+        let mut cursor = list.walk();
+        for arg in list.named_children(&mut cursor) {
+            match arg.kind() {
+                "keyword_argument" => {
+                    if let (Some(name), Some(value)) =
+                        (arg.child_by_field_name("name"), arg.child_by_field_name("value"))
+                    {
+                        args.keywords.push((text(name, source).to_string(), value));
+                    }
+                }
+                "list_splat" => args.has_star = true,
+                "dictionary_splat" => args.has_double_star = true,
+                "comment" => {}
+                _ => args.positional.push(arg),
+            }
+        }
+        args
+    }
+
+    /// The value of a keyword argument.
+    pub fn keyword(&self, name: &str) -> Option<Node<'t>> {
+        self.keywords.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
+
+    /// Whether the keyword may be present: given explicitly, or possibly inside `**kwargs`.
+    pub fn may_have_keyword(&self, name: &str) -> bool {
+        self.has_double_star || self.keyword(name).is_some()
+    }
+}
+
+/// Calls `f` on every node of the tree below `root`, in document order.
+pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
+    let mut cursor = root.walk();
+    loop {
+        f(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() || cursor.node() == root {
+                return;
+            }
+        }
+    }
+}
+
+/// The innermost function (with its class, if it is a method) around a node, as `Class.method`.
+pub fn enclosing_function_name(node: Node, source: &str) -> Option<String> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n.kind() == "function_definition" {
+            let name = text(n.child_by_field_name("name")?, source).to_string();
+            let class = n
+                .parent()
+                .filter(|b| b.kind() == "block")
+                .and_then(|b| b.parent())
+                .filter(|c| c.kind() == "class_definition")
+                .and_then(|c| c.child_by_field_name("name"))
+                .map(|c| text(c, source));
+            return Some(match class {
+                Some(class) => format!("{class}.{name}"),
+                None => name,
+            });
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// Whether `node` is a string literal with exactly this content (no interpolation, any quotes).
+pub fn is_string_literal(node: Node, source: &str, value: &str) -> bool {
+    string_literal_value(node, source).as_deref() == Some(value)
+}
+
+/// The content of a plain string literal (no f-string interpolation, no implicit concatenation).
+pub fn string_literal_value(node: Node, source: &str) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let mut cursor = node.walk();
+    let mut content = String::new();
+    for child in node.named_children(&mut cursor) {
+        match child.kind() {
+            "string_start" | "string_end" => {}
+            "string_content" => content.push_str(text(child, source)),
+            _ => return None,
+        }
+    }
+    Some(content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_str;
+
+    fn resolve_first_call(src: &str) -> Option<String> {
+        let tree = parse_str(src).unwrap();
+        let imports = Imports::collect(tree.root_node(), src);
+        let mut result = None;
+        walk(tree.root_node(), |n| {
+            if n.kind() == "call" && result.is_none() {
+                result = imports.resolve(n.child_by_field_name("function").unwrap(), src);
+            }
+        });
+        result
+    }
+
+    #[test]
+    fn resolves_aliases_and_from_imports() {
+        assert_eq!(resolve_first_call("import requests as r\nr.get(u)\n").as_deref(), Some("requests.get"));
+        assert_eq!(resolve_first_call("from requests import get\nget(u)\n").as_deref(), Some("requests.get"));
+        assert_eq!(
+            resolve_first_call("from requests import get as fetch\nfetch(u)\n").as_deref(),
+            Some("requests.get")
+        );
+        assert_eq!(
+            resolve_first_call("import urllib.request\nurllib.request.urlopen(u)\n").as_deref(),
+            Some("urllib.request.urlopen")
+        );
+        assert_eq!(
+            resolve_first_call("from urllib import request\nrequest.urlopen(u)\n").as_deref(),
+            Some("urllib.request.urlopen")
+        );
+    }
+
+    #[test]
+    fn unimported_and_shadowed_names_do_not_resolve() {
+        assert_eq!(resolve_first_call("requests.get(u)\n"), None);
+        assert_eq!(resolve_first_call("import requests\nrequests = Client()\nrequests.get(u)\n"), None);
+        assert_eq!(resolve_first_call("from . import requests\nrequests.get(u)\n"), None);
+    }
+}

@@ -1,0 +1,117 @@
+//! `preflight check`: find the Python files, analyse them in parallel, print, optionally fix.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::output::{self, FileReport};
+use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::analysis;
+use crate::fix::apply::{fix_all, FixMode};
+
+/// Directory names that hold installed packages or build output, never the project's own code.
+const SKIPPED_DIRS: &[&str] =
+    &["__pycache__", "site-packages", "node_modules", ".tox", ".nox", ".mypy_cache", ".ruff_cache", ".git"];
+
+fn is_python(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "pyi"))
+}
+
+/// A directory that is a virtual environment (it has a `pyvenv.cfg`) or a skipped tool directory.
+fn is_skipped_dir(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| SKIPPED_DIRS.contains(&n))
+        || path.join("pyvenv.cfg").is_file()
+}
+
+/// Expands the arguments into Python files: directories are walked (honouring `.gitignore`),
+/// files named explicitly are always checked.
+fn collect_files(paths: &[PathBuf], errors: &mut Vec<(PathBuf, String)>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            files.push(path.clone());
+            continue;
+        }
+        if !path.is_dir() {
+            errors.push((path.clone(), "no such file or directory".into()));
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(path)
+            .hidden(true)
+            .filter_entry(|e| !(e.file_type().is_some_and(|t| t.is_dir()) && e.depth() > 0 && is_skipped_dir(e.path())))
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) && is_python(e.path()) => {
+                    files.push(e.into_path())
+                }
+                Ok(_) => {}
+                Err(e) => errors.push((path.clone(), e.to_string())),
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
+}
+
+enum Outcome {
+    Report(FileReport),
+    Error(PathBuf, String),
+}
+
+fn check_file(path: PathBuf, fix: bool) -> Outcome {
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Error(path, e.to_string()),
+    };
+    let mut source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(_) => return Outcome::Error(path, "not valid UTF-8; skipped".into()),
+    };
+    let mut fixed = 0;
+    if fix {
+        let result = fix_all(&source, FixMode::SafeOnly, |_| true);
+        if result.applied > 0 && result.text != source {
+            if let Err(e) = std::fs::write(&path, &result.text) {
+                return Outcome::Error(path, format!("could not write fixes: {e}"));
+            }
+            source = result.text;
+            fixed = result.applied;
+        }
+    }
+    // A panic outside the per-rule guard (in the parser, say) must not end the whole run.
+    let analysed = std::panic::catch_unwind(|| analysis::analyze_str(&source));
+    match analysed {
+        Ok(Ok(findings)) => Outcome::Report(FileReport { path, source, findings, fixed }),
+        Ok(Err(e)) => Outcome::Error(path, e.to_string()),
+        Err(_) => Outcome::Error(path, "internal error while analysing (logged); skipped".into()),
+    }
+}
+
+/// Runs `preflight check` and returns the exit code.
+pub fn run(args: CheckArgs) -> i32 {
+    let started = Instant::now();
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let mut errors = Vec::new();
+    let files = collect_files(&paths, &mut errors);
+    let outcomes: Vec<Outcome> = files.into_par_iter().map(|p| check_file(p, args.fix)).collect();
+    let mut reports = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Report(r) => reports.push(r),
+            Outcome::Error(p, e) => errors.push((p, e)),
+        }
+    }
+    let found: usize = reports.iter().map(|r| r.findings.len()).sum();
+    let color = !args.no_color && output::stdout_wants_color();
+    output::print_check(&reports, &errors, args.output_format, color, started.elapsed());
+    if !errors.is_empty() {
+        EXIT_ERROR
+    } else if found > 0 {
+        EXIT_FOUND
+    } else {
+        EXIT_CLEAN
+    }
+}

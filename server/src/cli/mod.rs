@@ -1,0 +1,106 @@
+//! The command line: `check`, `rules`, `explain` and `server`.
+
+mod check;
+mod output;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::rules;
+
+/// Reviews Python code for production readiness.
+#[derive(Debug, Parser)]
+#[command(name = "preflight", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check files or directories (default: the current directory).
+    Check(CheckArgs),
+    /// Run the language server over stdin/stdout.
+    Server,
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        output_format: OutputFormat,
+    },
+    /// Print a rule's documentation (by code or name).
+    Explain { rule: String },
+}
+
+/// Options of `preflight check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or directories to check.
+    pub paths: Vec<PathBuf>,
+    /// Apply every safe fix in place, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+    /// How to print findings.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+    /// Never colour the output (also: the NO_COLOR environment variable).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// Exit status: nothing found.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit status: something found.
+pub const EXIT_FOUND: i32 = 1;
+/// Exit status: usage or I/O error.
+pub const EXIT_ERROR: i32 = 2;
+
+/// Logs go to stderr only (stdout belongs to the protocol or the report); `PREFLIGHT_LOG` filters them.
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PREFLIGHT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).with_ansi(false).try_init();
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Server => {
+            init_logging("info");
+            crate::lsp::run_stdio()
+        }
+        Command::Check(args) => {
+            init_logging("warn");
+            check::run(args)
+        }
+        Command::Rules { output_format } => {
+            output::print_rules(rules::registry(), output_format);
+            EXIT_CLEAN
+        }
+        Command::Explain { rule } => match rules::registry().find(&rule) {
+            Some(rule) => {
+                print!("{}", output::explain(rule.meta));
+                EXIT_CLEAN
+            }
+            None => {
+                eprintln!("preflight: no rule `{rule}`; `preflight rules` lists them");
+                EXIT_ERROR
+            }
+        },
+    }
+}

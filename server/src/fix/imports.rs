@@ -1,0 +1,268 @@
+//! "Ensure `import X`" and "ensure a module logger": the edits that add what a fix needs, placed
+//! where a person would put them (after the docstring, `__future__` imports and existing imports),
+//! reusing what the file already has.
+
+use tree_sitter::Node;
+
+use crate::analysis::{Context, Edit};
+
+/// Names a module logger usually goes by, most common first.
+const LOGGER_NAMES: &[&str] = &["logger", "log", "LOGGER", "_logger", "_log", "LOG", "_LOGGER"];
+
+/// Calls that create a logger with an `.exception()` method.
+const LOGGER_FACTORIES: &[&str] =
+    &["logging.getLogger", "structlog.get_logger", "structlog.getLogger", "structlog.stdlib.get_logger"];
+
+/// Where the top of a module ends: what comes before the first ordinary statement.
+struct Header<'t> {
+    /// Start of the first line after the docstring and `__future__` imports (0 when there are none,
+    /// or after leading comments such as a shebang or licence when the file starts with them).
+    after_preamble: usize,
+    /// The leading import statements (after the preamble), in order.
+    imports: Vec<Node<'t>>,
+}
+
+fn header<'t>(ctx: &Context<'t>) -> Header<'t> {
+    let root = ctx.root();
+    let mut cursor = root.walk();
+    let mut after_preamble = 0;
+    let mut imports = Vec::new();
+    let mut seen_statement = false;
+    for (index, child) in root.named_children(&mut cursor).enumerate() {
+        match child.kind() {
+            "comment" => {
+                // Comments at the very top (shebang, encoding, licence) stay above what we insert.
+                if !seen_statement && imports.is_empty() {
+                    after_preamble = line_end(ctx.source, child.end_byte());
+                }
+            }
+            "expression_statement" if index == 0 || !seen_statement => {
+                if imports.is_empty() && is_docstring(child) {
+                    after_preamble = line_end(ctx.source, child.end_byte());
+                    seen_statement = true;
+                } else {
+                    break;
+                }
+            }
+            "future_import_statement" => {
+                after_preamble = line_end(ctx.source, child.end_byte());
+                seen_statement = true;
+            }
+            "import_statement" | "import_from_statement" => {
+                imports.push(child);
+                seen_statement = true;
+            }
+            _ => break,
+        }
+    }
+    Header { after_preamble, imports }
+}
+
+fn is_docstring(stmt: Node) -> bool {
+    stmt.named_child_count() == 1 && stmt.named_child(0).is_some_and(|n| n.kind() == "string")
+}
+
+/// The offset just after the line break that ends the line containing `byte` (or the text's end).
+pub fn line_end(source: &str, byte: usize) -> usize {
+    match source.get(byte..).and_then(|rest| rest.find('\n')) {
+        Some(i) => byte + i + 1,
+        None => source.len(),
+    }
+}
+
+/// The start of the line containing `byte`.
+pub fn line_start(source: &str, byte: usize) -> usize {
+    source.get(..byte).and_then(|before| before.rfind(['\n', '\r'])).map_or(0, |i| i + 1)
+}
+
+/// The leading white space of the line containing `byte`.
+pub fn indentation_at(source: &str, byte: usize) -> &str {
+    let start = line_start(source, byte);
+    let line = &source[start..];
+    let end = line.find(|c: char| c != ' ' && c != '\t').unwrap_or(line.len());
+    &line[..end]
+}
+
+fn is_blank_line_at(source: &str, byte: usize) -> bool {
+    match source.get(byte..) {
+        Some(rest) => {
+            let line = rest.split('\n').next().unwrap_or("");
+            line.trim().is_empty() && !rest.is_empty()
+        }
+        None => false,
+    }
+}
+
+/// The name a top-level `import module` (or `import module as alias`) binds, if the file has one.
+fn top_level_module_binding(ctx: &Context, module: &str) -> Option<String> {
+    let root = ctx.root();
+    let mut cursor = root.walk();
+    for stmt in root.named_children(&mut cursor).filter(|n| n.kind() == "import_statement") {
+        let mut names = stmt.walk();
+        for name in stmt.children_by_field_name("name", &mut names) {
+            match name.kind() {
+                "dotted_name" if ctx.text(name) == module => return Some(module.to_string()),
+                "aliased_import" => {
+                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
+                    else {
+                        continue;
+                    };
+                    if ctx.text(n) == module {
+                        return Some(ctx.text(alias).to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// The module a leading import statement imports, for ordering (`import a.b` → `a.b`).
+fn imported_module<'s>(ctx: &Context<'s>, stmt: Node) -> &'s str {
+    let field = if stmt.kind() == "import_statement" { "name" } else { "module_name" };
+    let Some(name) = stmt.child_by_field_name(field) else { return "" };
+    let name = if name.kind() == "aliased_import" { name.child_by_field_name("name").unwrap_or(name) } else { name };
+    ctx.text(name)
+}
+
+/// The name under which `module` can be used at module level, and the edit that imports it if the
+/// file does not yet.
+///
+/// A new `import module` goes among the leading plain imports in alphabetical position, so a
+/// sorted stdlib group stays sorted; before the `from` imports when there are only those; and after
+/// the docstring and `__future__` imports when there are none.
+pub fn ensure_module_import(ctx: &Context, module: &str) -> (String, Option<Edit>) {
+    if let Some(name) = top_level_module_binding(ctx, module) {
+        return (name, None);
+    }
+    let header = header(ctx);
+    let line = format!("import {module}\n");
+    let plain: Vec<Node> = header.imports.iter().copied().filter(|n| n.kind() == "import_statement").collect();
+    let edit = if let Some(after) = plain.iter().find(|n| imported_module(ctx, **n) > module) {
+        Edit::insert(line_start(ctx.source, after.start_byte()), line)
+    } else if let Some(last) = plain.last() {
+        insert_after_line(ctx.source, last.end_byte(), line)
+    } else if let Some(first) = header.imports.first() {
+        Edit::insert(line_start(ctx.source, first.start_byte()), line)
+    } else {
+        let at = header.after_preamble;
+        let mut text = String::new();
+        if at > 0 && !is_blank_line_at(ctx.source, line_start(ctx.source, at.saturating_sub(1))) {
+            text.push('\n');
+        }
+        text.push_str(&line);
+        if at < ctx.source.len() && !is_blank_line_at(ctx.source, at) {
+            text.push('\n');
+        }
+        Edit::insert(at, text)
+    };
+    (module.to_string(), Some(edit))
+}
+
+/// An insertion of `text` (a whole line) after the line holding `byte`.
+fn insert_after_line(source: &str, byte: usize, text: String) -> Edit {
+    let at = line_end(source, byte);
+    if at == source.len() && !source.ends_with('\n') {
+        Edit::insert(at, format!("\n{}", text.trim_end_matches('\n')))
+    } else {
+        Edit::insert(at, text)
+    }
+}
+
+/// A module-level logger usable at `use_at`, and the edits that create it if the file has none.
+///
+/// Returns `None` when no logger can be added safely (the name `logger` is taken by something else).
+pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)> {
+    let root = ctx.root();
+    let in_function = {
+        let mut node = root.descendant_for_byte_range(use_at, use_at);
+        let mut found = false;
+        while let Some(n) = node {
+            if n.kind() == "function_definition" {
+                found = true;
+                break;
+            }
+            node = n.parent();
+        }
+        found
+    };
+    let mut candidates: Vec<(String, usize)> = Vec::new();
+    let mut other_bindings: Vec<String> = Vec::new();
+    let mut cursor = root.walk();
+    for stmt in root.named_children(&mut cursor) {
+        let Some(assign) = stmt.named_child(0).filter(|n| n.kind() == "assignment") else { continue };
+        let (Some(left), Some(right)) = (assign.child_by_field_name("left"), assign.child_by_field_name("right"))
+        else {
+            continue;
+        };
+        if left.kind() != "identifier" {
+            continue;
+        }
+        let is_factory = right.kind() == "call"
+            && right
+                .child_by_field_name("function")
+                .and_then(|f| ctx.resolve(f))
+                .is_some_and(|q| LOGGER_FACTORIES.contains(&q.as_str()));
+        if is_factory {
+            candidates.push((ctx.text(left).to_string(), stmt.end_byte()));
+        } else {
+            other_bindings.push(ctx.text(left).to_string());
+        }
+    }
+    if let Some(name) = ctx.imports().local_name_for("loguru.logger") {
+        candidates.push((name.to_string(), 0));
+    }
+    // A logger defined below a module-level handler does not exist yet when the handler runs.
+    candidates.retain(|(name, end)| (in_function || *end <= use_at) && !other_bindings.contains(name));
+    candidates.sort_by_key(|(name, _)| LOGGER_NAMES.iter().position(|n| n == name).unwrap_or(usize::MAX));
+    if let Some((name, _)) = candidates.into_iter().next() {
+        return Some((name, Vec::new()));
+    }
+    if other_bindings.iter().any(|n| n == "logger") || ctx.imports().get("logger").is_some() {
+        return None;
+    }
+
+    let (logging, import_edit) = ensure_module_import(ctx, "logging");
+    let definition = format!("logger = {logging}.getLogger(__name__)\n");
+    let header = header(ctx);
+    let mut edits = Vec::new();
+    match (header.imports.last(), import_edit) {
+        (Some(last), import_edit) => {
+            let at = line_end(ctx.source, last.end_byte());
+            let mut text = String::new();
+            if let Some(import_edit) = import_edit {
+                if import_edit.range.start == at {
+                    // Both go right after the last import: one edit, import first.
+                    text.push_str(&import_edit.new_text);
+                } else {
+                    edits.push(import_edit);
+                }
+            }
+            if at == ctx.source.len() && !ctx.source.ends_with('\n') {
+                text.insert(0, '\n');
+            }
+            text.push('\n');
+            text.push_str(&definition);
+            if at < ctx.source.len() && !is_blank_line_at(ctx.source, at) {
+                text.push('\n');
+            }
+            edits.push(Edit::insert(at, text));
+        }
+        (None, Some(import_edit)) => {
+            // No imports yet: the new import and the logger go together after the preamble.
+            let mut text = import_edit.new_text.trim_end_matches('\n').to_string();
+            text.push_str("\n\n");
+            text.push_str(&definition);
+            if import_edit.new_text.ends_with("\n\n") {
+                text.push('\n');
+            }
+            edits.push(Edit::insert(import_edit.range.start, text));
+        }
+        (None, None) => {
+            // `import logging` exists but is not in a leading block: put the logger after the preamble.
+            edits.push(Edit::insert(header.after_preamble, format!("{definition}\n")));
+        }
+    }
+    Some(("logger".to_string(), edits))
+}

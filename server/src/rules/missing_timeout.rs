@@ -1,0 +1,221 @@
+//! PF201 missing-timeout: network calls that can block forever.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use super::RuleMeta;
+use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::{Context, Finding, Fix, Safety, Severity};
+use crate::fix::arguments::add_keyword_argument;
+
+/// Seconds the fix gives HTTP and socket calls.
+pub const DEFAULT_TIMEOUT_SECONDS: u32 = 10;
+/// Seconds the fix gives LLM clients, whose answers take far longer than an HTTP round trip.
+pub const DEFAULT_LLM_TIMEOUT_SECONDS: u32 = 60;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "PF201",
+    name: "missing-timeout",
+    category: "network",
+    severity: Severity::Warning,
+    summary: "Network call without a timeout: if the server stops answering, it waits forever",
+    fixable: true,
+    doc: r#"## What it does
+Finds calls that open a network connection without a timeout:
+`requests.get/post/put/patch/delete/head/options/request` (and the same methods on a
+`requests.Session()`), `urllib.request.urlopen`, `http.client.HTTPConnection`/`HTTPSConnection`,
+`smtplib.SMTP`/`SMTP_SSL`, `socket.create_connection`, and the OpenAI clients (`OpenAI`,
+`AzureOpenAI`, `AsyncOpenAI`, `AsyncAzureOpenAI`). Also finds `timeout=None` passed explicitly to
+any call. Imports and aliases are resolved (`import requests as r`, `from requests import get`);
+a call that spreads `**kwargs` may carry a timeout and is not reported, nor is a session with a
+mounted adapter (which may set one).
+
+## Why is this bad?
+These clients wait forever by default (the OpenAI SDK waits 600 s per attempt, with retries). When a
+dependency hangs — a half-open connection, a stuck load balancer — every worker that calls it hangs
+too, the pool runs dry and the whole service stops answering, long after the dependency recovered.
+
+## Example
+```python
+import requests
+
+def fetch_rates():
+    return requests.get("https://rates.example/api").json()
+```
+
+## Use instead
+```python
+def fetch_rates():
+    return requests.get("https://rates.example/api", timeout=10).json()
+```
+
+## Fix
+Adds `timeout=10` (`timeout=60` for LLM clients) as the last argument, keeping the call's layout.
+Safe. Replacing an explicit `timeout=None` is offered as an unsafe fix, since someone chose it.
+
+## Related
+ruff S113 (requests only), bandit B113, pylint W3101."#,
+};
+
+/// Where a callable takes its timeout.
+#[derive(Clone, Copy)]
+enum TimeoutParam {
+    /// Only as `timeout=`.
+    Keyword,
+    /// As `timeout=` or as a positional argument when more than this many are given.
+    AfterPositional(usize),
+}
+
+#[derive(Clone, Copy)]
+struct Target {
+    name: &'static str,
+    param: TimeoutParam,
+    llm: bool,
+}
+
+const fn kw(name: &'static str) -> Target {
+    Target { name, param: TimeoutParam::Keyword, llm: false }
+}
+
+const fn pos(name: &'static str, after: usize) -> Target {
+    Target { name, param: TimeoutParam::AfterPositional(after), llm: false }
+}
+
+const fn llm(name: &'static str) -> Target {
+    Target { name, param: TimeoutParam::Keyword, llm: true }
+}
+
+const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "request"];
+
+const TARGETS: &[Target] = &[
+    kw("requests.get"),
+    kw("requests.post"),
+    kw("requests.put"),
+    kw("requests.patch"),
+    kw("requests.delete"),
+    kw("requests.head"),
+    kw("requests.options"),
+    kw("requests.request"),
+    pos("urllib.request.urlopen", 2),
+    pos("http.client.HTTPConnection", 2),
+    // Before Python 3.12 `key_file` and `cert_file` came before `timeout`.
+    pos("http.client.HTTPSConnection", 2),
+    pos("smtplib.SMTP", 3),
+    pos("smtplib.SMTP_SSL", 3),
+    pos("socket.create_connection", 1),
+    llm("openai.OpenAI"),
+    llm("openai.AzureOpenAI"),
+    llm("openai.AsyncOpenAI"),
+    llm("openai.AsyncAzureOpenAI"),
+];
+
+const SESSION_FACTORIES: &[&str] = &["requests.Session", "requests.session", "requests.sessions.Session"];
+
+/// Names (identifiers or `self.x`) bound to a `requests.Session()` and to nothing else in the file.
+fn session_names(ctx: &Context) -> HashMap<String, bool> {
+    // name → still a session (false once the name is seen bound to something else).
+    let mut names: HashMap<String, bool> = HashMap::new();
+    let is_session_call = |n: Node| {
+        n.kind() == "call"
+            && n.child_by_field_name("function")
+                .and_then(|f| ctx.resolve(f))
+                .is_some_and(|q| SESSION_FACTORIES.contains(&q.as_str()))
+    };
+    walk(ctx.root(), |n| {
+        let (target, value) = match n.kind() {
+            "assignment" => (n.child_by_field_name("left"), n.child_by_field_name("right")),
+            "as_pattern" if n.parent().is_some_and(|p| p.kind() == "with_item") => {
+                (n.child_by_field_name("alias").and_then(|a| a.named_child(0)), n.named_child(0))
+            }
+            _ => return,
+        };
+        let (Some(target), Some(value)) = (target, value) else { return };
+        if !matches!(target.kind(), "identifier" | "attribute") {
+            return;
+        }
+        let key = ctx.text(target).to_string();
+        let session = is_session_call(value);
+        let entry = names.entry(key).or_insert(session);
+        *entry = *entry && session;
+    });
+    // A mounted adapter (the usual TimeoutHTTPAdapter pattern) may set a default timeout.
+    names.retain(|name, is_session| *is_session && !ctx.source.contains(&format!("{name}.mount(")));
+    names
+}
+
+/// Checks one file.
+pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    let sessions = session_names(ctx);
+    walk(ctx.root(), |node| {
+        if node.kind() != "call" {
+            return;
+        }
+        let Some(function) = node.child_by_field_name("function") else { return };
+        let args = CallArgs::of(node, ctx.source);
+
+        if let Some(value) = args.keyword("timeout") {
+            if value.kind() == "none" {
+                let fix = Fix::new(
+                    format!("Use `timeout={DEFAULT_TIMEOUT_SECONDS}`"),
+                    Safety::Unsafe,
+                    vec![crate::analysis::Edit::replace(value.byte_range(), DEFAULT_TIMEOUT_SECONDS.to_string())],
+                );
+                out.push(Finding {
+                    rule: meta,
+                    range: value.parent().map_or(value.byte_range(), |kw| kw.byte_range()),
+                    severity: meta.severity,
+                    message: "`timeout=None` waits forever: if the other side stops answering, this call never \
+                              returns. Give it a number of seconds"
+                        .into(),
+                    fix: Some(fix),
+                });
+            }
+            return;
+        }
+        if args.has_double_star {
+            return;
+        }
+
+        let (label, target) = if let Some(qualified) = ctx.resolve(function) {
+            match TARGETS.iter().find(|t| t.name == qualified) {
+                Some(t) => (qualified, *t),
+                None => return,
+            }
+        } else if function.kind() == "attribute" {
+            let (Some(object), Some(method)) =
+                (function.child_by_field_name("object"), function.child_by_field_name("attribute"))
+            else {
+                return;
+            };
+            let method = ctx.text(method);
+            if !HTTP_METHODS.contains(&method) || !sessions.contains_key(ctx.text(object)) {
+                return;
+            }
+            (format!("{}.{method}", ctx.text(object)), kw("requests.Session"))
+        } else {
+            return;
+        };
+
+        if let TimeoutParam::AfterPositional(n) = target.param {
+            if args.has_star || args.positional.len() > n {
+                return;
+            }
+        }
+        let seconds = if target.llm { DEFAULT_LLM_TIMEOUT_SECONDS } else { DEFAULT_TIMEOUT_SECONDS };
+        let fix = add_keyword_argument(ctx, node, &format!("timeout={seconds}"))
+            .map(|edit| Fix::new(format!("Add `timeout={seconds}`"), Safety::Safe, vec![edit]));
+        let why = if target.llm {
+            "the SDK's default is 600 s per attempt, with retries, so a stuck request holds this worker for many minutes"
+        } else {
+            "if the server stops answering, this call (and the worker running it) waits forever"
+        };
+        out.push(Finding {
+            rule: meta,
+            range: function.byte_range(),
+            severity: meta.severity,
+            message: format!("`{label}` is called without a timeout: {why}. Pass `timeout=`"),
+            fix,
+        });
+    });
+}

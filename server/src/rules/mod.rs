@@ -1,0 +1,137 @@
+//! The rule registry: every rule's metadata and the code that checks it.
+//!
+//! A rule is either a tree-sitter query (`queries/<name>.scm`, embedded at build time) or a Rust
+//! module named after the rule, for checks that need scope or flow. Both kinds carry the same
+//! metadata and docs and are run the same way by the analysis driver.
+
+mod missing_timeout;
+mod permissive_cors;
+pub mod query;
+mod use_after_close;
+
+use std::sync::LazyLock;
+
+use crate::analysis::{Context, Finding, Severity};
+
+/// What a rule is, independent of how it is checked.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    /// Stable code, `PF` and three digits; never reused.
+    pub code: &'static str,
+    /// Kebab-case name.
+    pub name: &'static str,
+    /// The review section the rule belongs to (`error-handling`, `network`, …).
+    pub category: &'static str,
+    pub severity: Severity,
+    /// One line: what is wrong.
+    pub summary: &'static str,
+    /// Markdown: What it does / Why is this bad? / Example / Use instead / Fix / Related.
+    pub doc: &'static str,
+    /// Whether the rule ever offers a fix.
+    pub fixable: bool,
+}
+
+/// The checking half of a rule.
+pub enum Check {
+    Query(query::QueryRule),
+    Native(fn(&Context, &'static RuleMeta, &mut Vec<Finding>)),
+}
+
+/// A rule: metadata plus its check.
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    pub check: Check,
+}
+
+impl Rule {
+    /// Appends this rule's findings for one file.
+    pub fn check(&self, ctx: &Context, out: &mut Vec<Finding>) {
+        match &self.check {
+            Check::Query(q) => q.run(ctx, self.meta, out),
+            Check::Native(f) => f(ctx, self.meta, out),
+        }
+    }
+}
+
+/// Every built-in rule, sorted by code.
+pub struct Registry {
+    rules: Vec<Rule>,
+}
+
+impl Registry {
+    /// All rules, sorted by code.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Looks a rule up by code (`PF101`) or name (`swallowed-exception`), ignoring case.
+    pub fn find(&self, key: &str) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.meta.code.eq_ignore_ascii_case(key) || r.meta.name.eq_ignore_ascii_case(key))
+    }
+}
+
+static REGISTRY: LazyLock<Registry> = LazyLock::new(build_registry);
+
+/// The built-in rules, compiled once per process.
+pub fn registry() -> &'static Registry {
+    &REGISTRY
+}
+
+fn build_registry() -> Registry {
+    let mut rules = Vec::new();
+    for (file, text) in query::EMBEDDED {
+        // The embedded queries are part of the binary and checked by a test, so a failure here is a
+        // build defect; log it and keep the other rules rather than refusing to start.
+        match query::QueryRule::from_source(file, text) {
+            Ok((meta, rule)) => {
+                rules.push(Rule { meta: Box::leak(Box::new(meta)), check: Check::Query(rule) })
+            }
+            Err(e) => tracing::error!("built-in query {file} is invalid: {e}"),
+        }
+    }
+    for (meta, check) in [
+        (&missing_timeout::META, missing_timeout::check as fn(&Context, &'static RuleMeta, &mut Vec<Finding>)),
+        (&permissive_cors::META, permissive_cors::check),
+        (&use_after_close::META, use_after_close::check),
+    ] {
+        rules.push(Rule { meta, check: Check::Native(check) });
+    }
+    rules.sort_by_key(|r| r.meta.code);
+    Registry { rules }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let rules = registry().rules();
+        assert!(rules.len() >= 5, "every built-in rule loads");
+        let mut codes: Vec<_> = rules.iter().map(|r| r.meta.code).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), rules.len(), "duplicate code");
+        let mut names: Vec<_> = rules.iter().map(|r| r.meta.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), rules.len(), "duplicate name");
+        for r in rules {
+            let m = r.meta;
+            assert!(m.code.len() == 5 && m.code.starts_with("PF"), "{}", m.code);
+            assert!(m.code[2..].chars().all(|c| c.is_ascii_digit()), "{}", m.code);
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !m.name.starts_with('-'),
+                "{} is not kebab-case",
+                m.name
+            );
+            for heading in ["## What it does", "## Why is this bad?", "## Example", "## Use instead"] {
+                assert!(m.doc.contains(heading), "{} doc lacks {heading}", m.code);
+            }
+            if m.fixable {
+                assert!(m.doc.contains("## Fix"), "{} doc lacks ## Fix", m.code);
+            }
+        }
+    }
+}

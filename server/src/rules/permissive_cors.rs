@@ -1,0 +1,236 @@
+//! PF301 permissive-cors: CORS that lets every origin call the API.
+
+use tree_sitter::Node;
+
+use super::RuleMeta;
+use crate::analysis::semantic::{is_string_literal, walk, CallArgs};
+use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
+use crate::fix::arguments::add_keyword_argument;
+use crate::fix::imports::ensure_module_import;
+
+/// The environment variable the fix reads the allowed origins from.
+pub const ORIGINS_ENV_VAR: &str = "CORS_ALLOWED_ORIGINS";
+/// The origin used when that variable is unset: a local front end, never the whole web.
+pub const DEFAULT_ORIGIN: &str = "http://localhost:3000";
+
+pub static META: RuleMeta = RuleMeta {
+    code: "PF301",
+    name: "permissive-cors",
+    category: "security",
+    severity: Severity::Warning,
+    summary: "CORS allows every origin",
+    fixable: true,
+    doc: r#"## What it does
+Finds CORS configured to accept requests from any origin:
+- Flask: `flask_cors.CORS(app)` with no `origins`/`resources` (and no `CORS_ORIGINS` or
+  `CORS_RESOURCES` setting in the module), or with `origins="*"`, or a resource whose
+  `"origins"` is `"*"`;
+- FastAPI/Starlette: `CORSMiddleware` added with `allow_origins=["*"]` or `allow_origin_regex=".*"`;
+- Django (django-cors-headers): `CORS_ALLOW_ALL_ORIGINS = True` or `CORS_ORIGIN_ALLOW_ALL = True`
+  at module level of a settings file (not inside `if DEBUG:`).
+
+It is an error, not a warning, when credentials are allowed too (`supports_credentials=True`,
+`allow_credentials=True`): both libraries then echo the caller's origin back with
+`Access-Control-Allow-Credentials`, so any web page can make authenticated requests as your users.
+
+## Why is this bad?
+A browser lets any site a user visits read your API's responses. With cookies or tokens in play that
+is cross-site data theft; without them it still exposes internal APIs to every page on the web and
+hides which front ends actually depend on you.
+
+## Example
+```python
+from flask_cors import CORS
+
+CORS(app)
+```
+
+## Use instead
+```python
+import os
+
+CORS(app, origins=os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000").split(","))
+```
+
+## Fix
+Reads the origins from the `CORS_ALLOWED_ORIGINS` environment variable (comma-separated), with
+`http://localhost:3000` when it is unset, adding `import os` if needed. For Django it replaces the
+allow-all setting with `CORS_ALLOWED_ORIGINS` read the same way (or sets it to `False` when the file
+already lists allowed origins). Unsafe: which sites may call the API changes, so set the variable in
+every deployment before applying it.
+
+## Related
+semgrep `python.flask.security.audit.flask-cors-misconfiguration`; no ruff or bandit rule."#,
+};
+
+const FLASK_CORS: &[&str] = &["flask_cors.CORS", "flask_cors.extension.CORS"];
+const CORS_MIDDLEWARE: &[&str] =
+    &["starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"];
+const DJANGO_SETTINGS: &[&str] = &["CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"];
+
+/// `"*"` or a list/tuple holding `"*"`.
+fn is_wildcard(node: Node, ctx: &Context) -> bool {
+    match node.kind() {
+        "string" => is_string_literal(node, ctx.source, "*"),
+        "list" | "tuple" => {
+            let mut cursor = node.walk();
+            let found = node.named_children(&mut cursor).any(|n| is_string_literal(n, ctx.source, "*"));
+            found
+        }
+        _ => false,
+    }
+}
+
+fn is_true(node: Option<Node>) -> bool {
+    node.is_some_and(|n| n.kind() == "true")
+}
+
+fn origins_from_env(ctx: &Context) -> (String, Option<Edit>) {
+    let (os, import) = ensure_module_import(ctx, "os");
+    (format!("{os}.environ.get(\"{ORIGINS_ENV_VAR}\", \"{DEFAULT_ORIGIN}\").split(\",\")"), import)
+}
+
+fn fix_replacing(ctx: &Context, value: Node) -> Fix {
+    let (expr, import) = origins_from_env(ctx);
+    let mut edits = vec![Edit::replace(value.byte_range(), expr)];
+    edits.extend(import);
+    Fix::new(format!("Read allowed origins from ${ORIGINS_ENV_VAR}"), Safety::Unsafe, edits)
+}
+
+fn finding(meta: &'static RuleMeta, node: Node, credentials: bool, message: String, fix: Option<Fix>) -> Finding {
+    let (severity, message) = if credentials {
+        (Severity::Error, format!("{message}, and credentials are allowed: any website can make authenticated requests as your users"))
+    } else {
+        (meta.severity, format!("{message}: any website can call this API from a user's browser and read the responses"))
+    };
+    Finding { rule: meta, range: node.byte_range(), severity, message, fix }
+}
+
+/// The `"origins": "*"` value inside a flask-cors `resources={...}` dictionary, if any.
+fn wildcard_resource<'t>(resources: Node<'t>, ctx: &Context) -> Option<Node<'t>> {
+    let mut found = None;
+    walk(resources, |n| {
+        if found.is_none() && n.kind() == "pair" {
+            let key = n.child_by_field_name("key");
+            let value = n.child_by_field_name("value");
+            if let (Some(key), Some(value)) = (key, value) {
+                if is_string_literal(key, ctx.source, "origins") && is_wildcard(value, ctx) {
+                    found = Some(value);
+                }
+            }
+        }
+    });
+    found
+}
+
+fn check_flask(ctx: &Context, meta: &'static RuleMeta, call: Node, function: Node, out: &mut Vec<Finding>) {
+    let args = CallArgs::of(call, ctx.source);
+    if args.has_double_star {
+        return;
+    }
+    let credentials = is_true(args.keyword("supports_credentials"));
+    if let Some(origins) = args.keyword("origins") {
+        if is_wildcard(origins, ctx) {
+            let fix = fix_replacing(ctx, origins);
+            out.push(finding(meta, origins, credentials, "CORS allows every origin (`origins=\"*\"`)".into(), Some(fix)));
+        }
+        return;
+    }
+    if let Some(resources) = args.keyword("resources") {
+        if let Some(value) = wildcard_resource(resources, ctx) {
+            let fix = fix_replacing(ctx, value);
+            out.push(finding(meta, value, credentials, "CORS resource allows every origin (`\"origins\": \"*\"`)".into(), Some(fix)));
+        }
+        return;
+    }
+    // flask-cors also reads its origins from the app's configuration.
+    if ctx.source.contains("CORS_ORIGINS") || ctx.source.contains("CORS_RESOURCES") {
+        return;
+    }
+    let (expr, import) = origins_from_env(ctx);
+    let fix = add_keyword_argument(ctx, call, &format!("origins={expr}")).map(|edit| {
+        let mut edits = vec![edit];
+        edits.extend(import);
+        Fix::new(format!("Read allowed origins from ${ORIGINS_ENV_VAR}"), Safety::Unsafe, edits)
+    });
+    let label = ctx.text(function);
+    out.push(finding(
+        meta,
+        call,
+        credentials,
+        format!("`{label}(...)` without `origins` allows every origin"),
+        fix,
+    ));
+}
+
+fn check_middleware(ctx: &Context, meta: &'static RuleMeta, call: Node, out: &mut Vec<Finding>) {
+    let args = CallArgs::of(call, ctx.source);
+    let credentials = is_true(args.keyword("allow_credentials"));
+    if let Some(origins) = args.keyword("allow_origins") {
+        if is_wildcard(origins, ctx) {
+            let fix = fix_replacing(ctx, origins);
+            out.push(finding(meta, origins, credentials, "`CORSMiddleware` allows every origin (`allow_origins=[\"*\"]`)".into(), Some(fix)));
+        }
+    }
+    if let Some(regex) = args.keyword("allow_origin_regex") {
+        if is_string_literal(regex, ctx.source, ".*") || is_string_literal(regex, ctx.source, ".+") {
+            out.push(finding(meta, regex, credentials, "`CORSMiddleware` allows every origin (`allow_origin_regex` matches anything)".into(), None));
+        }
+    }
+}
+
+fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    let root = ctx.root();
+    let mut cursor = root.walk();
+    let statements: Vec<Node> = root.named_children(&mut cursor).collect();
+    let lists_origins = statements.iter().any(|s| {
+        let text = ctx.text(*s);
+        text.starts_with("CORS_ALLOWED_ORIGINS") || text.starts_with("CORS_ORIGIN_WHITELIST")
+    });
+    for stmt in statements.iter().copied() {
+        let Some(assign) = stmt.named_child(0).filter(|n| n.kind() == "assignment") else { continue };
+        let (Some(left), Some(right)) = (assign.child_by_field_name("left"), assign.child_by_field_name("right"))
+        else {
+            continue;
+        };
+        if left.kind() != "identifier" || !DJANGO_SETTINGS.contains(&ctx.text(left)) || right.kind() != "true" {
+            continue;
+        }
+        let credentials = statements.iter().any(|s| {
+            let t = ctx.text(*s).replace(' ', "");
+            t.starts_with("CORS_ALLOW_CREDENTIALS=True")
+        });
+        let fix = if lists_origins {
+            Fix::new("Stop allowing every origin", Safety::Unsafe, vec![Edit::replace(right.byte_range(), "False")])
+        } else {
+            let (expr, import) = origins_from_env(ctx);
+            let mut edits = vec![Edit::replace(assign.byte_range(), format!("CORS_ALLOWED_ORIGINS = {expr}"))];
+            edits.extend(import);
+            Fix::new(format!("Read allowed origins from ${ORIGINS_ENV_VAR}"), Safety::Unsafe, edits)
+        };
+        out.push(finding(meta, assign, credentials, format!("`{}` allows every origin", ctx.text(left)), Some(fix)));
+    }
+}
+
+/// Checks one file.
+pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    walk(ctx.root(), |node| {
+        if node.kind() != "call" {
+            return;
+        }
+        let Some(function) = node.child_by_field_name("function") else { return };
+        if ctx.resolve(function).is_some_and(|q| FLASK_CORS.contains(&q.as_str())) {
+            check_flask(ctx, meta, node, function, out);
+            return;
+        }
+        let args = CallArgs::of(node, ctx.source);
+        if args
+            .positional
+            .iter()
+            .any(|a| ctx.resolve(*a).is_some_and(|q| CORS_MIDDLEWARE.contains(&q.as_str())))
+        {
+            check_middleware(ctx, meta, node, out);
+        }
+    });
+    check_django(ctx, meta, out);
+}

@@ -1,0 +1,238 @@
+//! Query rules: a `.scm` file whose header holds the rule's metadata and doc, then a tree-sitter query.
+//!
+//! ```text
+//! ; code: PF102
+//! ; name: bare-except
+//! ; category: error-handling
+//! ; severity: warning
+//! ; message: Bare `except:` also catches KeyboardInterrupt and SystemExit
+//! ; fix: except-exception
+//! ;
+//! ; ## What it does
+//! ; …
+//! (except_clause !value "except" @diagnostic)
+//! ```
+//!
+//! `@diagnostic` is the node to underline; captures starting with `_` are helpers. The message may
+//! name captures as `{name}`. Besides tree-sitter's own text predicates (`#eq?`, `#match?`,
+//! `#any-of?` and their `#not-` forms), the engine evaluates the predicates in [`PREDICATES`];
+//! any other predicate is an error when the query is loaded, because tree-sitter would silently
+//! ignore it.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Query, QueryCursor, QueryPredicateArg, StreamingIterator};
+
+use super::RuleMeta;
+use crate::analysis::{Context, Finding, Fix, Severity};
+use crate::fix;
+
+include!(concat!(env!("OUT_DIR"), "/queries.rs"));
+
+/// Predicates implemented by the engine, with what they test.
+pub const PREDICATES: &[(&str, &str)] = &[
+    ("pf-empty-body?", "@block holds nothing but `pass`, `...` and comments"),
+    ("pf-resolves-to?", "@expr resolves through the file's imports to one of the qualified names given"),
+];
+
+/// A compiled query rule.
+pub struct QueryRule {
+    query: Query,
+    diagnostic: u32,
+    fixer: Option<fix::QueryFixer>,
+    message: &'static str,
+}
+
+/// Why a query file could not be loaded.
+#[derive(Debug)]
+pub struct QueryError(pub String);
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The captures of one match, by name.
+pub struct Captures<'t> {
+    pub nodes: HashMap<&'t str, Node<'t>>,
+}
+
+impl<'t> Captures<'t> {
+    /// The node captured under `name`, if the match has one.
+    pub fn get(&self, name: &str) -> Option<Node<'t>> {
+        self.nodes.get(name).copied()
+    }
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+impl QueryRule {
+    /// Parses the header and compiles the query.
+    pub fn from_source(file: &str, text: &str) -> Result<(RuleMeta, QueryRule), QueryError> {
+        let err = |msg: String| QueryError(format!("{file}: {msg}"));
+        let mut fields: HashMap<&str, &str> = HashMap::new();
+        let mut doc = String::new();
+        let mut in_doc = false;
+        for line in text.lines() {
+            let Some(comment) = line.trim_start().strip_prefix(';') else { break };
+            let comment = comment.strip_prefix(' ').unwrap_or(comment);
+            if !in_doc {
+                if let Some((key, value)) = comment.split_once(':') {
+                    let key = key.trim();
+                    if ["code", "name", "category", "severity", "message", "fix"].contains(&key) {
+                        fields.insert(key, value.trim());
+                        continue;
+                    }
+                }
+                in_doc = true;
+            }
+            doc.push_str(comment);
+            doc.push('\n');
+        }
+        let field = |k: &str| fields.get(k).copied().ok_or_else(|| err(format!("header lacks `; {k}:`")));
+        let severity = field("severity")?;
+        let severity =
+            Severity::parse(severity).ok_or_else(|| err(format!("unknown severity `{severity}`")))?;
+        let fixer = match fields.get("fix") {
+            Some(name) => Some(fix::query_fixer(name).ok_or_else(|| err(format!("unknown fix `{name}`")))?),
+            None => None,
+        };
+        let query = Query::new(&crate::parse::language(), text).map_err(|e| {
+            err(format!("line {}, column {}: {:?} error: {}", e.row + 1, e.column + 1, e.kind, e.message))
+        })?;
+        let diagnostic =
+            query.capture_index_for_name("diagnostic").ok_or_else(|| err("no @diagnostic capture".into()))?;
+        for pattern in 0..query.pattern_count() {
+            for predicate in query.general_predicates(pattern) {
+                if !PREDICATES.iter().any(|(name, _)| *name == &*predicate.operator) {
+                    return Err(err(format!("unknown predicate #{}", predicate.operator)));
+                }
+            }
+        }
+        let message = leak(field("message")?.to_string());
+        let meta = RuleMeta {
+            code: leak(field("code")?.to_string()),
+            name: leak(field("name")?.to_string()),
+            category: leak(field("category")?.to_string()),
+            severity,
+            summary: message,
+            doc: leak(doc.trim().to_string()),
+            fixable: fixer.is_some(),
+        };
+        Ok((meta, QueryRule { query, diagnostic, fixer, message }))
+    }
+
+    /// Runs the query over the file and appends a finding per surviving match.
+    pub fn run(&self, ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+        let mut cursor = QueryCursor::new();
+        let names = self.query.capture_names();
+        let mut matches = cursor.matches(&self.query, ctx.root(), ctx.source.as_bytes());
+        while let Some(m) = matches.next() {
+            let mut nodes = HashMap::new();
+            let mut diagnostic = None;
+            for capture in m.captures() {
+                if capture.index == self.diagnostic {
+                    diagnostic = Some(capture.node);
+                }
+                nodes.insert(names[capture.index as usize], capture.node);
+            }
+            let captures = Captures { nodes };
+            let Some(node) = diagnostic else { continue };
+            if !self.general_predicates_hold(m.pattern_index, m.captures(), ctx) {
+                continue;
+            }
+            let fix: Option<Fix> = self.fixer.and_then(|f| f(ctx, &captures));
+            out.push(Finding {
+                rule: meta,
+                range: node.byte_range(),
+                severity: meta.severity,
+                message: render_message(self.message, &captures, ctx),
+                fix,
+            });
+        }
+    }
+
+    fn general_predicates_hold(
+        &self,
+        pattern: usize,
+        captures: &[tree_sitter::QueryCapture],
+        ctx: &Context,
+    ) -> bool {
+        let nodes_for = |index: u32| captures.iter().filter(move |c| c.index == index).map(|c| c.node);
+        self.query.general_predicates(pattern).iter().all(|p| {
+            let mut args = p.args.iter();
+            let Some(QueryPredicateArg::Capture(target)) = args.next() else { return false };
+            let strings: Vec<&str> = args
+                .filter_map(|a| match a {
+                    QueryPredicateArg::String(s) => Some(&**s),
+                    QueryPredicateArg::Capture(_) => None,
+                })
+                .collect();
+            match &*p.operator {
+                "pf-empty-body?" => nodes_for(*target).all(is_empty_body),
+                "pf-resolves-to?" => nodes_for(*target)
+                    .all(|n| ctx.resolve(n).is_some_and(|q| strings.iter().any(|s| *s == q))),
+                _ => false,
+            }
+        })
+    }
+}
+
+/// Whether a block does nothing: only `pass`, `...` and comments.
+pub fn is_empty_body(block: Node) -> bool {
+    let mut cursor = block.walk();
+    let children: Vec<Node> = block.named_children(&mut cursor).collect();
+    children.iter().any(|c| c.kind() != "comment")
+        && children.iter().all(|c| match c.kind() {
+            "pass_statement" | "comment" => true,
+            "expression_statement" => {
+                c.named_child_count() == 1 && c.named_child(0).is_some_and(|e| e.kind() == "ellipsis")
+            }
+            _ => false,
+        })
+}
+
+fn render_message(template: &str, captures: &Captures, ctx: &Context) -> String {
+    if !template.contains('{') {
+        return template.to_string();
+    }
+    let mut out = template.to_string();
+    for (name, node) in &captures.nodes {
+        let text = ctx.text(*node);
+        // Long or multi-line captures would make an unreadable message.
+        let text = if text.len() > 60 || text.contains('\n') { "…" } else { text };
+        out = out.replace(&format!("{{{name}}}"), text);
+    }
+    out
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_query_compiles_with_known_predicates_and_docs() {
+        assert!(!EMBEDDED.is_empty());
+        for (file, text) in EMBEDDED {
+            let (meta, _) = QueryRule::from_source(file, text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(format!("{}.scm", meta.name), *file, "a query file is named after its rule");
+        }
+    }
+
+    #[test]
+    fn unknown_predicates_and_missing_headers_are_rejected() {
+        let header = "; code: PF999\n; name: x\n; category: c\n; severity: warning\n; message: m\n;\n; doc\n";
+        let bad = format!("{header}((identifier) @diagnostic (#frobnicate? @diagnostic))");
+        assert!(QueryRule::from_source("x.scm", &bad).unwrap_err().0.contains("#frobnicate?"));
+        let ok = format!("{header}((identifier) @diagnostic (#eq? @diagnostic \"x\"))");
+        assert!(QueryRule::from_source("x.scm", &ok).is_ok());
+        let no_code = "; name: x\n(identifier) @diagnostic";
+        assert!(QueryRule::from_source("x.scm", no_code).unwrap_err().0.contains("code"));
+        let bad_syntax = format!("{header}(identifier @diagnostic");
+        assert!(QueryRule::from_source("x.scm", &bad_syntax).unwrap_err().0.contains("line"));
+    }
+}

@@ -1,0 +1,242 @@
+//! PF401 use-after-close: an object used after its `.close()` in the same block.
+
+use tree_sitter::Node;
+
+use super::RuleMeta;
+use crate::analysis::semantic::walk;
+use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
+use crate::fix::imports::{indentation_at, line_end, line_start};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "PF401",
+    name: "use-after-close",
+    category: "resources",
+    severity: Severity::Error,
+    summary: "Object used after it was closed",
+    fixable: true,
+    doc: r#"## What it does
+Finds a name whose `.close()` is called and which is then read — an attribute, a method call, a
+subscript, iteration, or an argument to `list`/`next`/`len`-like consumers — by a later statement of
+the same block, with no rebinding in between. The seed case is a workbook read after `wb.close()`.
+
+To stay precise it only follows straight-line code: a close inside a branch, a use in another
+function, or anything after a `return`/`raise`/`break`/`continue` is not reported. Names bound to an
+imported module (`plt.close()`) are skipped, and so are the attributes and methods that are meant
+to be used after closing (`closed`, `name`, `join`, `wait`, `wait_closed`, `open`, `connect`, …).
+
+## Why is this bad?
+Reading from a closed file, workbook, cursor or connection raises (`ValueError: I/O operation on
+closed file`, `InterfaceError`) or silently returns stale data — often only on the code path that
+production traffic takes and tests do not.
+
+## Example
+```python
+wb = load_workbook(path, read_only=True)
+wb.close()
+names = wb.sheetnames
+```
+
+## Use instead
+```python
+wb = load_workbook(path, read_only=True)
+names = wb.sheetnames
+wb.close()
+```
+Better still, use `with` (or `contextlib.closing`) so the close cannot come too early.
+
+## Fix
+Moves the `close()` to after the last use in the same block. Unsafe: when a use sits inside a
+branch that returns early, the moved close may be skipped on that path; review the result.
+
+## Related
+pylint has no equivalent; ruff SIM115 asks for a context manager at `open()`."#,
+};
+
+/// Attributes that are meant to be used after `close()`.
+const ALLOWED_AFTER_CLOSE: &[&str] = &[
+    "close", "closed", "is_closed", "name", "mode", "join", "join_thread", "wait", "wait_closed",
+    "terminate", "kill", "open", "connect", "reconnect", "reopen", "release", "aclose", "__exit__",
+    "__aexit__", "unlink", "cleanup",
+];
+
+/// Functions that consume their argument, so passing a closed object to them is a read.
+const CONSUMERS: &[&str] = &["list", "tuple", "next", "iter", "len", "sorted", "enumerate", "zip", "set", "dict"];
+
+/// `X.close()` as a whole statement: returns `X`.
+fn closed_name<'t>(stmt: Node<'t>, ctx: &Context) -> Option<Node<'t>> {
+    if stmt.kind() != "expression_statement" || stmt.named_child_count() != 1 {
+        return None;
+    }
+    let call = stmt.named_child(0).filter(|c| c.kind() == "call")?;
+    let args = call.child_by_field_name("arguments")?;
+    if args.named_child_count() != 0 {
+        return None;
+    }
+    let function = call.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
+    let object = function.child_by_field_name("object").filter(|o| o.kind() == "identifier")?;
+    let method = function.child_by_field_name("attribute")?;
+    (ctx.text(method) == "close").then_some(object)
+}
+
+fn is_scope(node: Node) -> bool {
+    matches!(node.kind(), "function_definition" | "class_definition" | "lambda")
+}
+
+/// Whether `stmt` (anywhere inside) binds `name`.
+fn rebinds(stmt: Node, name: &str, ctx: &Context) -> bool {
+    let mut found = false;
+    walk(stmt, |n| {
+        if found {
+            return;
+        }
+        let target = match n.kind() {
+            "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
+            "for_statement" | "for_in_clause" => n.child_by_field_name("left"),
+            "named_expression" => n.child_by_field_name("name"),
+            "as_pattern_target" | "delete_statement" | "global_statement" | "nonlocal_statement" => Some(n),
+            "function_definition" | "class_definition" => n.child_by_field_name("name"),
+            "import_statement" | "import_from_statement" => Some(n),
+            _ => None,
+        };
+        if let Some(target) = target {
+            found = binds_in_target(target, name, ctx);
+        }
+    });
+    found
+}
+
+/// Whether an assignment target binds `name` (not `name.attr = …` or `name[i] = …`, which use it).
+fn binds_in_target(target: Node, name: &str, ctx: &Context) -> bool {
+    match target.kind() {
+        "identifier" => ctx.text(target) == name,
+        "attribute" | "subscript" => false,
+        _ => {
+            let mut cursor = target.walk();
+            let children: Vec<Node> = target.named_children(&mut cursor).collect();
+            children.into_iter().any(|c| binds_in_target(c, name, ctx))
+        }
+    }
+}
+
+/// The first read of `name` inside `stmt` (outside nested functions and lambdas).
+fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> {
+    let mut found = None;
+    let mut skip_below: Option<Node> = None;
+    walk(stmt, |n| {
+        if found.is_some() {
+            return;
+        }
+        if let Some(scope) = skip_below {
+            if n.start_byte() < scope.end_byte() && n.end_byte() <= scope.end_byte() {
+                return;
+            }
+            skip_below = None;
+        }
+        if is_scope(n) {
+            skip_below = Some(n);
+            return;
+        }
+        if n.kind() != "identifier" || ctx.text(n) != name {
+            return;
+        }
+        let Some(parent) = n.parent() else { return };
+        let used = match parent.kind() {
+            "attribute" => {
+                parent.child_by_field_name("object") == Some(n)
+                    && parent
+                        .child_by_field_name("attribute")
+                        .is_some_and(|a| !ALLOWED_AFTER_CLOSE.contains(&ctx.text(a)))
+            }
+            "subscript" => parent.child_by_field_name("value") == Some(n),
+            "call" => parent.child_by_field_name("function") == Some(n),
+            "for_statement" | "for_in_clause" => parent.child_by_field_name("right") == Some(n),
+            "argument_list" => parent
+                .parent()
+                .and_then(|call| call.child_by_field_name("function"))
+                .is_some_and(|f| f.kind() == "identifier" && CONSUMERS.contains(&ctx.text(f))),
+            _ => false,
+        };
+        if used {
+            found = Some(if parent.kind() == "argument_list" { n } else { parent });
+        }
+    });
+    found
+}
+
+fn ends_flow(stmt: Node) -> bool {
+    matches!(stmt.kind(), "return_statement" | "raise_statement" | "break_statement" | "continue_statement")
+}
+
+/// Checks one block (or the module body).
+fn check_block(ctx: &Context, meta: &'static RuleMeta, block: Node, out: &mut Vec<Finding>) {
+    let mut cursor = block.walk();
+    let statements: Vec<Node> = block.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect();
+    for (i, stmt) in statements.iter().enumerate() {
+        let Some(object) = closed_name(*stmt, ctx) else { continue };
+        let name = ctx.text(object);
+        // `plt.close()`, `os.close` on a module: the module is still usable.
+        if ctx.imports().get(name).is_some() {
+            continue;
+        }
+        let mut first: Option<Node> = None;
+        let mut last_using_stmt: Option<Node> = None;
+        for later in &statements[i + 1..] {
+            if rebinds(*later, name, ctx) {
+                break;
+            }
+            if let Some(use_node) = first_use(*later, name, ctx) {
+                first.get_or_insert(use_node);
+                last_using_stmt = Some(*later);
+            }
+            if ends_flow(*later) {
+                break;
+            }
+        }
+        let (Some(use_node), Some(last)) = (first, last_using_stmt) else { continue };
+        let line = ctx.source[..stmt.start_byte()].matches('\n').count() + 1;
+        out.push(Finding {
+            rule: meta,
+            range: use_node.byte_range(),
+            severity: meta.severity,
+            message: format!(
+                "`{name}` is used after `{name}.close()` on line {line}: reading a closed object raises or returns stale data"
+            ),
+            fix: move_close_fix(ctx, *stmt, last, name),
+        });
+    }
+}
+
+/// Moves the `close()` statement to after `last`, when both sit alone on their lines.
+fn move_close_fix(ctx: &Context, close: Node, last: Node, name: &str) -> Option<Fix> {
+    let src = ctx.source;
+    let close_line = line_start(src, close.start_byte());
+    let close_end = line_end(src, close.end_byte());
+    let alone = src[close_line..close.start_byte()].trim().is_empty()
+        && src[close.end_byte()..close_end].trim().is_empty();
+    let last_end = line_end(src, last.end_byte());
+    if !alone || !src[last.end_byte()..last_end].trim().is_empty() || last_end <= close_end {
+        return None;
+    }
+    let indent = indentation_at(src, close.start_byte());
+    let text = ctx.text(close);
+    let insertion = if src[..last_end].ends_with('\n') {
+        format!("{indent}{text}\n")
+    } else {
+        format!("\n{indent}{text}")
+    };
+    Some(Fix::new(
+        format!("Move `{name}.close()` after its last use"),
+        Safety::Unsafe,
+        vec![Edit::replace(close_line..close_end, ""), Edit::insert(last_end, insertion)],
+    ))
+}
+
+/// Checks one file.
+pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    check_block(ctx, meta, ctx.root(), out);
+    walk(ctx.root(), |n| {
+        if n.kind() == "block" {
+            check_block(ctx, meta, n, out);
+        }
+    });
+}

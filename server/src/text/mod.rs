@@ -1,0 +1,7 @@
+//! Text storage and position arithmetic: the only place that knows about lines, columns and encodings.
+
+pub mod document;
+pub mod position;
+
+pub use document::{Document, EditError, TextChange};
+pub use position::{LineCol, PositionEncoding};
