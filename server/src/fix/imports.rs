@@ -93,11 +93,11 @@ fn is_blank_line_at(source: &str, byte: usize) -> bool {
     }
 }
 
-/// The name a top-level `import module` (or `import module as alias`) binds, if the file has one.
+/// The name a leading `import module` (or `import module as alias`) binds, if the file has one.
+///
+/// Only the leading import block counts: an import further down may run after the code a fix adds.
 fn top_level_module_binding(ctx: &Context, module: &str) -> Option<String> {
-    let root = ctx.root();
-    let mut cursor = root.walk();
-    for stmt in root.named_children(&mut cursor).filter(|n| n.kind() == "import_statement") {
+    for stmt in header(ctx).imports.into_iter().filter(|n| n.kind() == "import_statement") {
         let mut names = stmt.walk();
         for name in stmt.children_by_field_name("name", &mut names) {
             match name.kind() {
@@ -148,7 +148,9 @@ pub fn ensure_module_import(ctx: &Context, module: &str) -> (String, Option<Edit
     } else {
         let at = header.after_preamble;
         let mut text = String::new();
-        if at > 0 && !is_blank_line_at(ctx.source, line_start(ctx.source, at.saturating_sub(1))) {
+        let previous = line_start(ctx.source, at.saturating_sub(1));
+        let after_comment = ctx.source[previous..].starts_with('#');
+        if at > 0 && !after_comment && !is_blank_line_at(ctx.source, previous) {
             text.push('\n');
         }
         text.push_str(&line);
@@ -213,8 +215,13 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
     if let Some(name) = ctx.imports().local_name_for("loguru.logger") {
         candidates.push((name.to_string(), 0));
     }
-    // A logger defined below a module-level handler does not exist yet when the handler runs.
-    candidates.retain(|(name, end)| (in_function || *end <= use_at) && !other_bindings.contains(name));
+    candidates.retain(|(name, _)| !other_bindings.contains(name));
+    // A logger defined below a module-level handler does not exist yet when the handler runs, and
+    // adding a second one would be worse than no fix.
+    if !candidates.is_empty() && candidates.iter().all(|(_, end)| !in_function && *end > use_at) {
+        return None;
+    }
+    candidates.retain(|(_, end)| in_function || *end <= use_at);
     candidates.sort_by_key(|(name, _)| LOGGER_NAMES.iter().position(|n| n == name).unwrap_or(usize::MAX));
     if let Some((name, _)) = candidates.into_iter().next() {
         return Some((name, Vec::new()));
@@ -265,4 +272,61 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
         }
     }
     Some(("logger".to_string(), edits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::apply::apply_edits;
+    use crate::parse::parse_str;
+
+    /// The text after ensuring a logger usable at the first `pass`, and the logger's name.
+    fn with_logger(src: &str) -> Option<(String, String)> {
+        let tree = parse_str(src).unwrap();
+        let ctx = Context::new(src, &tree);
+        let at = src.find("pass").unwrap();
+        let (name, edits) = ensure_logger(&ctx, at)?;
+        Some((name, apply_edits(src, &edits).unwrap()))
+    }
+
+    #[test]
+    fn reuses_an_existing_logger_under_any_usual_name() {
+        let src = "import logging\nlog = logging.getLogger('svc')\ndef f():\n    pass\n";
+        assert_eq!(with_logger(src), Some(("log".into(), src.into())));
+        let src = "from logging import getLogger\n_logger = getLogger(__name__)\ndef f():\n    pass\n";
+        assert_eq!(with_logger(src).unwrap().0, "_logger");
+        let src = "from loguru import logger\ndef f():\n    pass\n";
+        assert_eq!(with_logger(src), Some(("logger".into(), src.into())));
+        let src = "import structlog\nlogger = structlog.get_logger()\ndef f():\n    pass\n";
+        assert_eq!(with_logger(src).unwrap().1, src);
+    }
+
+    #[test]
+    fn adds_import_and_logger_after_docstring_future_and_imports() {
+        let src = "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nimport os\nimport sys\n\nimport requests\n\n\ndef f():\n    pass\n";
+        let want = "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nimport logging\nimport os\nimport sys\n\nimport requests\n\nlogger = logging.getLogger(__name__)\n\n\ndef f():\n    pass\n";
+        assert_eq!(with_logger(src).unwrap().1, want);
+    }
+
+    #[test]
+    fn reuses_import_logging_and_handles_files_without_imports() {
+        let src = "import logging\nimport os\ndef f():\n    pass\n";
+        let want = "import logging\nimport os\n\nlogger = logging.getLogger(__name__)\n\ndef f():\n    pass\n";
+        assert_eq!(with_logger(src).unwrap().1, want);
+        let src = "#!/usr/bin/env python\ndef f():\n    pass\n";
+        let want = "#!/usr/bin/env python\nimport logging\n\nlogger = logging.getLogger(__name__)\n\ndef f():\n    pass\n";
+        assert_eq!(with_logger(src).unwrap().1, want);
+        let src = "def f():\n    pass\n";
+        let want = "import logging\n\nlogger = logging.getLogger(__name__)\n\ndef f():\n    pass\n";
+        assert_eq!(with_logger(src).unwrap().1, want);
+    }
+
+    #[test]
+    fn a_logger_defined_below_module_level_code_or_a_taken_name_is_not_used() {
+        // The module-level handler runs before the logger exists, and the name is taken: no fix.
+        let src = "try:\n    pass\nexcept Exception:\n    pass\nimport logging\nlogger = logging.getLogger(__name__)\n";
+        assert_eq!(with_logger(src), None);
+        let src = "logger = object()\ndef f():\n    pass\n";
+        assert_eq!(with_logger(src), None);
+    }
 }

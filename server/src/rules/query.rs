@@ -65,6 +65,12 @@ impl<'t> Captures<'t> {
     }
 }
 
+impl std::fmt::Debug for QueryRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryRule").field("patterns", &self.query.pattern_count()).finish()
+    }
+}
+
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -93,6 +99,7 @@ impl QueryRule {
             doc.push('\n');
         }
         let field = |k: &str| fields.get(k).copied().ok_or_else(|| err(format!("header lacks `; {k}:`")));
+        let (code, name, category) = (field("code")?, field("name")?, field("category")?);
         let severity = field("severity")?;
         let severity =
             Severity::parse(severity).ok_or_else(|| err(format!("unknown severity `{severity}`")))?;
@@ -114,9 +121,9 @@ impl QueryRule {
         }
         let message = leak(field("message")?.to_string());
         let meta = RuleMeta {
-            code: leak(field("code")?.to_string()),
-            name: leak(field("name")?.to_string()),
-            category: leak(field("category")?.to_string()),
+            code: leak(code.to_string()),
+            name: leak(name.to_string()),
+            category: leak(category.to_string()),
             severity,
             summary: message,
             doc: leak(doc.trim().to_string()),

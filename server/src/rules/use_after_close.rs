@@ -45,7 +45,8 @@ wb.close()
 Better still, use `with` (or `contextlib.closing`) so the close cannot come too early.
 
 ## Fix
-Moves the `close()` to after the last use in the same block. Unsafe: when a use sits inside a
+Moves the `close()` to after the last use in the same block (no fix when that use is a `return` or
+`raise`, after which the close could never run). Unsafe: when a use sits inside a
 branch that returns early, the moved close may be skipped on that path; review the result.
 
 ## Related
@@ -157,7 +158,7 @@ fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> 
             _ => false,
         };
         if used {
-            found = Some(if parent.kind() == "argument_list" { n } else { parent });
+            found = Some(if matches!(parent.kind(), "attribute" | "subscript" | "call") { parent } else { n });
         }
     });
     found
@@ -214,7 +215,8 @@ fn move_close_fix(ctx: &Context, close: Node, last: Node, name: &str) -> Option<
     let alone = src[close_line..close.start_byte()].trim().is_empty()
         && src[close.end_byte()..close_end].trim().is_empty();
     let last_end = line_end(src, last.end_byte());
-    if !alone || !src[last.end_byte()..last_end].trim().is_empty() || last_end <= close_end {
+    // A close after `return f.read()` would never run.
+    if ends_flow(last) || !alone || !src[last.end_byte()..last_end].trim().is_empty() || last_end <= close_end {
         return None;
     }
     let indent = indentation_at(src, close.start_byte());

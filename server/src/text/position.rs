@@ -217,6 +217,10 @@ mod tests {
         let rope = Rope::from_str(TEXT);
         let index = LineIndex::new(TEXT);
         for (byte, _) in TEXT.char_indices() {
+            // The `\n` of a `\r\n` is inside a line break, which no position can address.
+            if TEXT.as_bytes()[byte] == b'\n' && byte > 0 && TEXT.as_bytes()[byte - 1] == b'\r' {
+                continue;
+            }
             for enc in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
                 let pos = to_line_col(&rope, byte, enc);
                 assert_eq!(index.line_col(TEXT, byte, enc), pos, "byte {byte} {enc:?}");
