@@ -36,7 +36,9 @@ fn with_parser<T>(f: impl FnOnce(&mut Parser) -> Option<T>) -> Result<T, ParseEr
                 .map_err(|e| ParseError(format!("incompatible Python grammar: {e}")))?;
             *slot = Some(parser);
         }
-        let parser = slot.as_mut().ok_or_else(|| ParseError("no parser".into()))?;
+        let parser = slot
+            .as_mut()
+            .ok_or_else(|| ParseError("no parser".into()))?;
         let tree = f(parser);
         if tree.is_none() {
             // A parser that gave up keeps partial state; start the next parse clean.

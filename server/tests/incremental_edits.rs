@@ -7,8 +7,29 @@ use proptest::prelude::*;
 use tree_sitter::Node;
 
 const PIECES: &[&str] = &[
-    "x", " ", "\n", "\r\n", "\t", "é", "中文", "😀", "(", ")", ":", "\"", "\"\"\"", "#", "'", "try:\n    pass\nexcept:\n    pass\n",
-    "def f(a, b):\n    return a\n", "import requests\nrequests.get(u)\n", "    ", "if x:\n", "]", "{", "\\",
+    "x",
+    " ",
+    "\n",
+    "\r\n",
+    "\t",
+    "é",
+    "中文",
+    "😀",
+    "(",
+    ")",
+    ":",
+    "\"",
+    "\"\"\"",
+    "#",
+    "'",
+    "try:\n    pass\nexcept:\n    pass\n",
+    "def f(a, b):\n    return a\n",
+    "import requests\nrequests.get(u)\n",
+    "    ",
+    "if x:\n",
+    "]",
+    "{",
+    "\\",
 ];
 
 /// A position in `text` for a char index, in the given encoding (computed independently of the server).
@@ -47,7 +68,11 @@ struct EditOp {
 }
 
 fn edit_op() -> impl Strategy<Value = EditOp> {
-    (any::<prop::sample::Index>(), 0usize..12, prop::collection::vec(any::<prop::sample::Index>(), 0..4))
+    (
+        any::<prop::sample::Index>(),
+        0usize..12,
+        prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+    )
         .prop_map(|(start, len, insert)| EditOp { start, len, insert })
 }
 

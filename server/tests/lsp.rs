@@ -57,7 +57,13 @@ impl Client {
                 }
             }
         });
-        Client { child, stdin, messages: rx, next_id: 1, backlog: Vec::new() }
+        Client {
+            child,
+            stdin,
+            messages: rx,
+            next_id: 1,
+            backlog: Vec::new(),
+        }
     }
 
     fn send(&mut self, message: Value) {
@@ -76,7 +82,10 @@ impl Client {
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         let deadline = Instant::now() + WAIT;
         loop {
-            let msg = self.messages.recv_timeout(deadline - Instant::now()).expect("response in time");
+            let msg = self
+                .messages
+                .recv_timeout(deadline - Instant::now())
+                .expect("response in time");
             if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
                 return msg;
             }
@@ -101,7 +110,10 @@ impl Client {
         let deadline = Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let msg = self.messages.recv_timeout(left).unwrap_or_else(|_| panic!("diagnostics for {uri} v{version:?}"));
+            let msg = self
+                .messages
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("diagnostics for {uri} v{version:?}"));
             if wanted(&msg) {
                 return msg["params"]["diagnostics"].as_array().unwrap().clone();
             }
@@ -178,9 +190,27 @@ fn apply(text: &str, edits: &[Value], utf16: bool) -> String {
         .iter()
         .map(|e| {
             let r = &e["range"];
-            let s = offset(text, r["start"]["line"].as_u64().unwrap(), r["start"]["character"].as_u64().unwrap(), utf16);
-            let t = offset(text, r["end"]["line"].as_u64().unwrap(), r["end"]["character"].as_u64().unwrap(), utf16);
-            (s, t, e.get("newText").unwrap_or(&e["text"]).as_str().unwrap().to_string())
+            let s = offset(
+                text,
+                r["start"]["line"].as_u64().unwrap(),
+                r["start"]["character"].as_u64().unwrap(),
+                utf16,
+            );
+            let t = offset(
+                text,
+                r["end"]["line"].as_u64().unwrap(),
+                r["end"]["character"].as_u64().unwrap(),
+                utf16,
+            );
+            (
+                s,
+                t,
+                e.get("newText")
+                    .unwrap_or(&e["text"])
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
         })
         .collect();
     spans.sort_by_key(|s| std::cmp::Reverse((s.0, s.1)));
@@ -192,7 +222,10 @@ fn apply(text: &str, edits: &[Value], utf16: bool) -> String {
 }
 
 fn codes(diagnostics: &[Value]) -> Vec<String> {
-    diagnostics.iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 const SOURCE: &str = "import requests\n\n\ndef fetch(url):\n    label = \"é中文😀\"; return requests.get(url)\n\n\ndef safe():\n    try:\n        fetch('x')\n    except Exception:\n        pass\n";
@@ -208,17 +241,26 @@ fn utf16_session_diagnoses_edits_fixes_and_closes() {
     assert_eq!(codes(&diags), ["PF201", "PF101"]);
     let timeout = &diags[0];
     assert_eq!(timeout["source"], "preflight");
-    assert_eq!(timeout["codeDescription"]["href"], "preflight://rules/PF201");
+    assert_eq!(
+        timeout["codeDescription"]["href"],
+        "preflight://rules/PF201"
+    );
     // `requests.get` starts after `    label = "é中文😀"; return ` — the emoji counts two UTF-16 units.
     let col = "    label = \"é中文😀\"; return ".encode_utf16().count();
-    assert_eq!(timeout["range"]["start"], json!({"line": 4, "character": col}));
-    assert_eq!(timeout["range"]["end"], json!({"line": 4, "character": col + "requests.get".len()}));
+    assert_eq!(
+        timeout["range"]["start"],
+        json!({"line": 4, "character": col})
+    );
+    assert_eq!(
+        timeout["range"]["end"],
+        json!({"line": 4, "character": col + "requests.get".len()})
+    );
 
     // Type `, timeout=5` inside the call: an incremental change at a UTF-16 position.
     let at = col + "requests.get(url".len();
     let mut text = SOURCE.to_string();
     let edit = json!({"range": {"start": {"line": 4, "character": at}, "end": {"line": 4, "character": at}}, "text": ", timeout=5"});
-    text = apply(&text, &[edit.clone()], true);
+    text = apply(&text, std::slice::from_ref(&edit), true);
     client.change(uri, 2, json!([edit]));
     assert_eq!(codes(&client.diagnostics(uri, Some(2))), ["PF101"]);
 
@@ -228,19 +270,30 @@ fn utf16_session_diagnoses_edits_fixes_and_closes() {
         json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 11, "character": 8}, "end": {"line": 11, "character": 12}},
                "context": {"diagnostics": [], "only": ["quickfix"]}}),
     );
-    let actions = response["result"].as_array().unwrap_or_else(|| panic!("{response}"));
+    let actions = response["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"));
     assert_eq!(actions.len(), 1, "{response}");
     assert_eq!(actions[0]["kind"], "quickfix");
     assert_eq!(actions[0]["isPreferred"], true);
     assert_eq!(actions[0]["diagnostics"][0]["code"], "PF101");
     let edits = actions[0]["edit"]["changes"][uri].as_array().unwrap();
     text = apply(&text, edits, true);
-    assert!(text.contains("logger.exception(\"Suppressed error in safe\")"), "{text}");
-    assert!(text.contains("import logging\nimport requests\n\nlogger = logging.getLogger(__name__)\n"), "{text}");
+    assert!(
+        text.contains("logger.exception(\"Suppressed error in safe\")"),
+        "{text}"
+    );
+    assert!(
+        text.contains("import logging\nimport requests\n\nlogger = logging.getLogger(__name__)\n"),
+        "{text}"
+    );
     client.change(uri, 3, json!([{"text": text}]));
     assert!(client.diagnostics(uri, Some(3)).is_empty());
 
-    client.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
     assert!(client.diagnostics(uri, None).is_empty());
     assert_eq!(client.stop(), 0);
 }
@@ -254,7 +307,10 @@ fn utf8_session_counts_bytes() {
     client.open(uri, SOURCE);
     let diags = client.diagnostics(uri, Some(1));
     let col = "    label = \"é中文😀\"; return ".len();
-    assert_eq!(diags[0]["range"]["start"], json!({"line": 4, "character": col}));
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": 4, "character": col})
+    );
     // Delete the emoji (4 bytes) with a UTF-8 range: the finding moves 4 columns left.
     let emoji = "    label = \"é中文".len();
     client.change(
@@ -263,7 +319,10 @@ fn utf8_session_counts_bytes() {
         json!([{"range": {"start": {"line": 4, "character": emoji}, "end": {"line": 4, "character": emoji + 4}}, "text": ""}]),
     );
     let diags = client.diagnostics(uri, Some(2));
-    assert_eq!(diags[0]["range"]["start"], json!({"line": 4, "character": col - 4}));
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": 4, "character": col - 4})
+    );
     assert_eq!(client.stop(), 0);
 }
 
@@ -283,7 +342,11 @@ fn a_burst_of_changes_is_applied_in_order_and_only_the_latest_version_counts() {
     for c in typed.chars() {
         version += 1;
         let pos = json!({"line": line, "character": character});
-        client.change(uri, version, json!([{"range": {"start": pos, "end": pos}, "text": c.to_string()}]));
+        client.change(
+            uri,
+            version,
+            json!([{"range": {"start": pos, "end": pos}, "text": c.to_string()}]),
+        );
         if c == '\n' {
             line += 1;
             character = 0;
@@ -292,18 +355,31 @@ fn a_burst_of_changes_is_applied_in_order_and_only_the_latest_version_counts() {
         }
     }
     let diags = client.diagnostics(uri, Some(version));
-    assert_eq!(codes(&diags), ["PF201", "PF101"], "the server's text matches what was typed");
+    assert_eq!(
+        codes(&diags),
+        ["PF201", "PF101"],
+        "the server's text matches what was typed"
+    );
     // Fix-all on the final text gives exactly the expected code.
     let response = client.request(
         "textDocument/codeAction",
         json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
                "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
     );
-    let actions = response["result"].as_array().unwrap_or_else(|| panic!("{response}"));
+    let actions = response["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"));
     assert_eq!(actions.len(), 1, "{response}");
     assert_eq!(actions[0]["kind"], "source.fixAll.preflight");
-    let fixed = apply(&format!("import requests\n{typed}"), actions[0]["edit"]["changes"][uri].as_array().unwrap(), true);
-    assert!(fixed.contains("requests.get(u, timeout=10)") && fixed.contains("logger.exception("), "{fixed}");
+    let fixed = apply(
+        &format!("import requests\n{typed}"),
+        actions[0]["edit"]["changes"][uri].as_array().unwrap(),
+        true,
+    );
+    assert!(
+        fixed.contains("requests.get(u, timeout=10)") && fixed.contains("logger.exception("),
+        "{fixed}"
+    );
     assert_eq!(client.stop(), 0);
 }
 
@@ -317,14 +393,26 @@ fn bad_messages_are_rejected_and_the_server_keeps_serving() {
     client.open(uri, "import requests\nrequests.get(u)\n");
     assert_eq!(codes(&client.diagnostics(uri, Some(1))), ["PF201"]);
     let far = json!({"line": 99, "character": 0});
-    client.change(uri, 2, json!([{"range": {"start": far, "end": far}, "text": "boom"}]));
+    client.change(
+        uri,
+        2,
+        json!([{"range": {"start": far, "end": far}, "text": "boom"}]),
+    );
     // The document is unchanged: the next valid edit applies to the original text.
     let start = json!({"line": 1, "character": 0});
-    client.change(uri, 3, json!([{"range": {"start": start, "end": start}, "text": "# ok\n"}]));
+    client.change(
+        uri,
+        3,
+        json!([{"range": {"start": start, "end": start}, "text": "# ok\n"}]),
+    );
     let diags = client.diagnostics(uri, Some(3));
     assert_eq!(diags[0]["range"]["start"]["line"], 2);
     // Invalid Python still gets diagnostics for its valid parts.
-    client.change(uri, 4, json!([{"text": "def (:\nimport requests\nrequests.get(u)\n"}]));
+    client.change(
+        uri,
+        4,
+        json!([{"text": "def (:\nimport requests\nrequests.get(u)\n"}]),
+    );
     assert_eq!(codes(&client.diagnostics(uri, Some(4))), ["PF201"]);
     // A code action for an unknown document is an error response, not a crash.
     let response = client.request(

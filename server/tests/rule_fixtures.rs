@@ -47,17 +47,29 @@ fn expectations(source: &str) -> Vec<Expectation> {
             target = Some(i);
             continue;
         }
-        let (Some(target), Some(hash), Some(body)) = (target, hash, body) else { continue };
+        let (Some(target), Some(hash), Some(body)) = (target, hash, body) else {
+            continue;
+        };
         if let Some(codes) = body.strip_prefix("<-") {
             for code in codes.split_whitespace() {
-                out.push(Expectation { line: target, col: hash, len: None, code: code.into() });
+                out.push(Expectation {
+                    line: target,
+                    col: hash,
+                    len: None,
+                    code: code.into(),
+                });
             }
         } else {
             let first = chars.iter().position(|c| *c == '^').unwrap_or(0);
             let len = chars[first..].iter().take_while(|c| **c == '^').count();
             let codes: String = chars[first + len..].iter().collect();
             for code in codes.split_whitespace() {
-                out.push(Expectation { line: target, col: first, len: Some(len), code: code.into() });
+                out.push(Expectation {
+                    line: target,
+                    col: first,
+                    len: Some(len),
+                    code: code.into(),
+                });
             }
         }
     }
@@ -79,7 +91,12 @@ fn actual(source: &str, findings: &[Finding]) -> Vec<Expectation> {
                 let line = &source[index.line_range(source, start.line as usize)];
                 line.chars().count() - start.col as usize
             };
-            Expectation { line: start.line as usize, col: start.col as usize, len: Some(len), code: f.rule.code.into() }
+            Expectation {
+                line: start.line as usize,
+                col: start.col as usize,
+                len: Some(len),
+                code: f.rule.code.into(),
+            }
         })
         .collect();
     out.sort();
@@ -121,16 +138,30 @@ fn check_fixture(rule_code: &str, path: &Path) -> Result<(), String> {
     let findings = analysis::analyze_str(&source).expect("parses");
     let expected = expectations(&source);
     let actual = actual(&source, &findings);
-    let missing: Vec<Expectation> =
-        expected.iter().filter(|e| !actual.iter().any(|a| matches(e, a))).cloned().collect();
-    let unexpected: Vec<Expectation> =
-        actual.iter().filter(|a| !expected.iter().any(|e| matches(e, a))).cloned().collect();
+    let missing: Vec<Expectation> = expected
+        .iter()
+        .filter(|e| !actual.iter().any(|a| matches(e, a)))
+        .cloned()
+        .collect();
+    let unexpected: Vec<Expectation> = actual
+        .iter()
+        .filter(|a| !expected.iter().any(|e| matches(e, a)))
+        .cloned()
+        .collect();
     let mut problems = String::new();
     if !missing.is_empty() {
-        let _ = write!(problems, "missing diagnostics:\n{}", describe(&source, &missing));
+        let _ = write!(
+            problems,
+            "missing diagnostics:\n{}",
+            describe(&source, &missing)
+        );
     }
     if !unexpected.is_empty() {
-        let _ = write!(problems, "unexpected diagnostics:\n{}", describe(&source, &unexpected));
+        let _ = write!(
+            problems,
+            "unexpected diagnostics:\n{}",
+            describe(&source, &unexpected)
+        );
     }
     if !expected.iter().any(|e| e.code == rule_code) {
         let _ = writeln!(problems, "the fixture has no positive case for {rule_code}");
@@ -147,10 +178,18 @@ fn check_fixture(rule_code: &str, path: &Path) -> Result<(), String> {
         match std::fs::read_to_string(&golden) {
             Ok(want) if want == fixed.text => {}
             Ok(_) => {
-                let _ = writeln!(problems, "{} differs from the fixed text (UPDATE_EXPECT=1 to refresh)", golden.display());
+                let _ = writeln!(
+                    problems,
+                    "{} differs from the fixed text (UPDATE_EXPECT=1 to refresh)",
+                    golden.display()
+                );
             }
             Err(_) => {
-                let _ = writeln!(problems, "{} is missing (UPDATE_EXPECT=1 to create)", golden.display());
+                let _ = writeln!(
+                    problems,
+                    "{} is missing (UPDATE_EXPECT=1 to create)",
+                    golden.display()
+                );
             }
         }
         if fixed.applied == 0 {
@@ -160,9 +199,16 @@ fn check_fixture(rule_code: &str, path: &Path) -> Result<(), String> {
             let _ = writeln!(problems, "the fixed text no longer parses");
         }
         let after = analysis::analyze_str(&fixed.text).expect("parses");
-        let left: Vec<&Finding> = after.iter().filter(|f| f.rule.code == rule_code && f.fix.is_some()).collect();
+        let left: Vec<&Finding> = after
+            .iter()
+            .filter(|f| f.rule.code == rule_code && f.fix.is_some())
+            .collect();
         if !left.is_empty() {
-            let _ = writeln!(problems, "{} fixable {rule_code} findings remain after fixing", left.len());
+            let _ = writeln!(
+                problems,
+                "{} fixable {rule_code} findings remain after fixing",
+                left.len()
+            );
         }
     }
     if problems.is_empty() {
@@ -178,15 +224,25 @@ fn every_rule_matches_its_fixture() {
     for rule in registry().rules() {
         let main = fixtures_dir().join(format!("{}.py", rule.meta.name));
         if !main.exists() {
-            failures.push(format!("{} has no fixture at {}", rule.meta.code, main.display()));
+            failures.push(format!(
+                "{} has no fixture at {}",
+                rule.meta.code,
+                main.display()
+            ));
             continue;
         }
         // Variants (`<name>.<variant>.py`) hold cases that need a file of their own (a settings module).
         let mut paths = vec![main];
         let prefix = format!("{}.", rule.meta.name);
-        for entry in std::fs::read_dir(fixtures_dir()).expect("fixtures dir").flatten() {
+        for entry in std::fs::read_dir(fixtures_dir())
+            .expect("fixtures dir")
+            .flatten()
+        {
             let file = entry.file_name().to_string_lossy().to_string();
-            if file.starts_with(&prefix) && file.ends_with(".py") && !file.ends_with(".fixed.py") {
+            let variant = file
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix(".py"));
+            if variant.is_some_and(|v| !v.is_empty() && v != "fixed" && !v.ends_with(".fixed")) {
                 paths.push(entry.path());
             }
         }
@@ -204,6 +260,22 @@ fn caret_assertions_parse() {
     let src = "x = 1\n#   ^ PF1 PF2\ny = 2\n# <- PF3\n";
     let e = expectations(src);
     assert_eq!(e.len(), 3);
-    assert_eq!(e[0], Expectation { line: 0, col: 4, len: Some(1), code: "PF1".into() });
-    assert_eq!(e[2], Expectation { line: 2, col: 0, len: None, code: "PF3".into() });
+    assert_eq!(
+        e[0],
+        Expectation {
+            line: 0,
+            col: 4,
+            len: Some(1),
+            code: "PF1".into()
+        }
+    );
+    assert_eq!(
+        e[2],
+        Expectation {
+            line: 2,
+            col: 0,
+            len: None,
+            code: "PF3".into()
+        }
+    );
 }

@@ -16,7 +16,11 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// Wraps a source and its tree.
     pub fn new(source: &'a str, tree: &'a Tree) -> Self {
-        Context { source, tree, imports: OnceCell::new() }
+        Context {
+            source,
+            tree,
+            imports: OnceCell::new(),
+        }
     }
 
     /// The module node.
@@ -31,7 +35,8 @@ impl<'a> Context<'a> {
 
     /// Every name the file binds by `import`, with the fully qualified name it stands for.
     pub fn imports(&self) -> &Imports {
-        self.imports.get_or_init(|| Imports::collect(self.root(), self.source))
+        self.imports
+            .get_or_init(|| Imports::collect(self.root(), self.source))
     }
 
     /// The fully qualified name an expression refers to through the file's imports

@@ -60,12 +60,18 @@ pub struct Edit {
 impl Edit {
     /// An insertion at `at`.
     pub fn insert(at: usize, text: impl Into<String>) -> Edit {
-        Edit { range: at..at, new_text: text.into() }
+        Edit {
+            range: at..at,
+            new_text: text.into(),
+        }
     }
 
     /// A replacement of `range`.
     pub fn replace(range: Range<usize>, text: impl Into<String>) -> Edit {
-        Edit { range, new_text: text.into() }
+        Edit {
+            range,
+            new_text: text.into(),
+        }
     }
 }
 
@@ -81,7 +87,11 @@ impl Fix {
     /// Creates a fix; edits are kept sorted by position.
     pub fn new(title: impl Into<String>, safety: Safety, mut edits: Vec<Edit>) -> Fix {
         edits.sort_by_key(|e| (e.range.start, e.range.end));
-        Fix { title: title.into(), safety, edits }
+        Fix {
+            title: title.into(),
+            safety,
+            edits,
+        }
     }
 }
 

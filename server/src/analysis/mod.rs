@@ -34,7 +34,10 @@ pub fn analyze(source: &str, tree: &Tree) -> Vec<Finding> {
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                tracing::error!(rule = rule.meta.code, "rule panicked and was skipped: {what}");
+                tracing::error!(
+                    rule = rule.meta.code,
+                    "rule panicked and was skipped: {what}"
+                );
             }
         }
     }

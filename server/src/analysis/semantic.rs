@@ -57,8 +57,12 @@ impl Imports {
 
     /// The local name bound to exactly `qualified` (`os` for `import os`, `_os` for `import os as _os`).
     pub fn local_name_for(&self, qualified: &str) -> Option<&str> {
-        let mut found: Vec<&str> =
-            self.names.iter().filter(|(_, q)| q.as_str() == qualified).map(|(l, _)| l.as_str()).collect();
+        let mut found: Vec<&str> = self
+            .names
+            .iter()
+            .filter(|(_, q)| q.as_str() == qualified)
+            .map(|(l, _)| l.as_str())
+            .collect();
         found.sort_unstable();
         found.first().copied()
     }
@@ -93,9 +97,10 @@ fn collect_import(node: Node, source: &str, names: &mut HashMap<String, String>)
                 names.insert(first.to_string(), first.to_string());
             }
             "aliased_import" => {
-                if let (Some(name), Some(alias)) =
-                    (child.child_by_field_name("name"), child.child_by_field_name("alias"))
-                {
+                if let (Some(name), Some(alias)) = (
+                    child.child_by_field_name("name"),
+                    child.child_by_field_name("alias"),
+                ) {
                     names.insert(text(alias, source).to_string(), compact(text(name, source)));
                 }
             }
@@ -105,7 +110,9 @@ fn collect_import(node: Node, source: &str, names: &mut HashMap<String, String>)
 }
 
 fn collect_from_import(node: Node, source: &str, names: &mut HashMap<String, String>) {
-    let Some(module) = node.child_by_field_name("module_name") else { return };
+    let Some(module) = node.child_by_field_name("module_name") else {
+        return;
+    };
     // Relative imports name the project's own modules, never the libraries rules look for.
     if module.kind() == "relative_import" {
         return;
@@ -119,9 +126,10 @@ fn collect_from_import(node: Node, source: &str, names: &mut HashMap<String, Str
                 names.insert(name.clone(), format!("{module}.{name}"));
             }
             "aliased_import" => {
-                if let (Some(name), Some(alias)) =
-                    (child.child_by_field_name("name"), child.child_by_field_name("alias"))
-                {
+                if let (Some(name), Some(alias)) = (
+                    child.child_by_field_name("name"),
+                    child.child_by_field_name("alias"),
+                ) {
                     names.insert(
                         text(alias, source).to_string(),
                         format!("{module}.{}", compact(text(name, source))),
@@ -155,7 +163,9 @@ impl<'t> CallArgs<'t> {
     /// Sorts the arguments of a `call` node.
     pub fn of(call: Node<'t>, source: &str) -> CallArgs<'t> {
         let mut args = CallArgs::default();
-        let Some(list) = call.child_by_field_name("arguments") else { return args };
+        let Some(list) = call.child_by_field_name("arguments") else {
+            return args;
+        };
         if list.kind() != "argument_list" {
             args.positional.push(list);
             return args;
@@ -165,9 +175,10 @@ impl<'t> CallArgs<'t> {
         for arg in list.named_children(&mut cursor) {
             match arg.kind() {
                 "keyword_argument" => {
-                    if let (Some(name), Some(value)) =
-                        (arg.child_by_field_name("name"), arg.child_by_field_name("value"))
-                    {
+                    if let (Some(name), Some(value)) = (
+                        arg.child_by_field_name("name"),
+                        arg.child_by_field_name("value"),
+                    ) {
                         args.keywords.push((text(name, source).to_string(), value));
                     }
                 }
@@ -182,7 +193,10 @@ impl<'t> CallArgs<'t> {
 
     /// The value of a keyword argument.
     pub fn keyword(&self, name: &str) -> Option<Node<'t>> {
-        self.keywords.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+        self.keywords
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| *v)
     }
 
     /// Whether the keyword may be present: given explicitly, or possibly inside `**kwargs`.
@@ -274,8 +288,14 @@ mod tests {
 
     #[test]
     fn resolves_aliases_and_from_imports() {
-        assert_eq!(resolve_first_call("import requests as r\nr.get(u)\n").as_deref(), Some("requests.get"));
-        assert_eq!(resolve_first_call("from requests import get\nget(u)\n").as_deref(), Some("requests.get"));
+        assert_eq!(
+            resolve_first_call("import requests as r\nr.get(u)\n").as_deref(),
+            Some("requests.get")
+        );
+        assert_eq!(
+            resolve_first_call("from requests import get\nget(u)\n").as_deref(),
+            Some("requests.get")
+        );
         assert_eq!(
             resolve_first_call("from requests import get as fetch\nfetch(u)\n").as_deref(),
             Some("requests.get")
@@ -293,7 +313,13 @@ mod tests {
     #[test]
     fn unimported_and_shadowed_names_do_not_resolve() {
         assert_eq!(resolve_first_call("requests.get(u)\n"), None);
-        assert_eq!(resolve_first_call("import requests\nrequests = Client()\nrequests.get(u)\n"), None);
-        assert_eq!(resolve_first_call("from . import requests\nrequests.get(u)\n"), None);
+        assert_eq!(
+            resolve_first_call("import requests\nrequests = Client()\nrequests.get(u)\n"),
+            None
+        );
+        assert_eq!(
+            resolve_first_call("from . import requests\nrequests.get(u)\n"),
+            None
+        );
     }
 }

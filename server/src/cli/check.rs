@@ -11,16 +11,29 @@ use crate::analysis;
 use crate::fix::apply::{fix_all, FixMode};
 
 /// Directory names that hold installed packages or build output, never the project's own code.
-const SKIPPED_DIRS: &[&str] =
-    &["__pycache__", "site-packages", "node_modules", ".tox", ".nox", ".mypy_cache", ".ruff_cache", ".git"];
+const SKIPPED_DIRS: &[&str] = &[
+    "__pycache__",
+    "site-packages",
+    "node_modules",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".git",
+];
 
 fn is_python(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "pyi"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("py" | "pyi")
+    )
 }
 
 /// A directory that is a virtual environment (it has a `pyvenv.cfg`) or a skipped tool directory.
 fn is_skipped_dir(path: &Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| SKIPPED_DIRS.contains(&n))
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| SKIPPED_DIRS.contains(&n))
         || path.join("pyvenv.cfg").is_file()
 }
 
@@ -39,7 +52,11 @@ fn collect_files(paths: &[PathBuf], errors: &mut Vec<(PathBuf, String)>) -> Vec<
         }
         let walker = ignore::WalkBuilder::new(path)
             .hidden(true)
-            .filter_entry(|e| !(e.file_type().is_some_and(|t| t.is_dir()) && e.depth() > 0 && is_skipped_dir(e.path())))
+            .filter_entry(|e| {
+                !(e.file_type().is_some_and(|t| t.is_dir())
+                    && e.depth() > 0
+                    && is_skipped_dir(e.path()))
+            })
             .build();
         for entry in walker {
             match entry {
@@ -84,19 +101,34 @@ fn check_file(path: PathBuf, fix: bool) -> Outcome {
     // A panic outside the per-rule guard (in the parser, say) must not end the whole run.
     let analysed = std::panic::catch_unwind(|| analysis::analyze_str(&source));
     match analysed {
-        Ok(Ok(findings)) => Outcome::Report(FileReport { path, source, findings, fixed }),
+        Ok(Ok(findings)) => Outcome::Report(FileReport {
+            path,
+            source,
+            findings,
+            fixed,
+        }),
         Ok(Err(e)) => Outcome::Error(path, e.to_string()),
-        Err(_) => Outcome::Error(path, "internal error while analysing (logged); skipped".into()),
+        Err(_) => Outcome::Error(
+            path,
+            "internal error while analysing (logged); skipped".into(),
+        ),
     }
 }
 
 /// Runs `preflight check` and returns the exit code.
 pub fn run(args: CheckArgs) -> i32 {
     let started = Instant::now();
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let mut errors = Vec::new();
     let files = collect_files(&paths, &mut errors);
-    let outcomes: Vec<Outcome> = files.into_par_iter().map(|p| check_file(p, args.fix)).collect();
+    let outcomes: Vec<Outcome> = files
+        .into_par_iter()
+        .map(|p| check_file(p, args.fix))
+        .collect();
     let mut reports = Vec::new();
     for outcome in outcomes {
         match outcome {
@@ -106,7 +138,13 @@ pub fn run(args: CheckArgs) -> i32 {
     }
     let found: usize = reports.iter().map(|r| r.findings.len()).sum();
     let color = !args.no_color && output::stdout_wants_color();
-    output::print_check(&reports, &errors, args.output_format, color, started.elapsed());
+    output::print_check(
+        &reports,
+        &errors,
+        args.output_format,
+        color,
+        started.elapsed(),
+    );
     if !errors.is_empty() {
         EXIT_ERROR
     } else if found > 0 {

@@ -62,7 +62,10 @@ struct JsonFinding {
 
 fn position(index: &LineIndex, source: &str, byte: usize) -> JsonPosition {
     let lc = index.line_col(source, byte, PositionEncoding::Utf32);
-    JsonPosition { line: lc.line + 1, column: lc.col + 1 }
+    JsonPosition {
+        line: lc.line + 1,
+        column: lc.col + 1,
+    }
 }
 
 fn json_findings(reports: &[FileReport]) -> Vec<JsonFinding> {
@@ -139,11 +142,18 @@ fn render_text(report: &FileReport, index: &LineIndex, f: &Finding, paint: &Pain
     let line_text = &src[line_range];
     let number = (start.line + 1).to_string();
     let gutter = " ".repeat(number.len());
-    let expanded: String = line_text.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+    let expanded: String = line_text
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
     let width = if end.line == start.line {
         (end.col.saturating_sub(start.col)).max(1) as usize
     } else {
-        expanded.chars().count().saturating_sub(start.col as usize).max(1)
+        expanded
+            .chars()
+            .count()
+            .saturating_sub(start.col as usize)
+            .max(1)
     };
     out.push_str(&format!("{gutter} |\n{number} | {expanded}\n{gutter} | "));
     out.push_str(&" ".repeat(start.col as usize));
@@ -167,7 +177,8 @@ pub fn print_check(
     let mut out = stdout.lock();
     match format {
         OutputFormat::Json => {
-            let json = serde_json::to_string_pretty(&json_findings(reports)).unwrap_or_else(|_| "[]".into());
+            let json = serde_json::to_string_pretty(&json_findings(reports))
+                .unwrap_or_else(|_| "[]".into());
             let _ = writeln!(out, "{json}");
         }
         OutputFormat::Text => {
@@ -196,7 +207,11 @@ pub fn print_check(
             let checked = reports.len();
             let secs = elapsed.as_secs_f64();
             if found == 0 {
-                let _ = writeln!(out, "All checks passed: {checked} file{} in {secs:.2}s.", plural(checked));
+                let _ = writeln!(
+                    out,
+                    "All checks passed: {checked} file{} in {secs:.2}s.",
+                    plural(checked)
+                );
             } else {
                 let hint = if fixable > 0 {
                     format!(" ({fixable} fixable with `preflight check --fix`)")
@@ -248,15 +263,28 @@ pub fn print_rules(registry: &Registry, format: OutputFormat) {
                     summary: r.meta.summary,
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&rules).unwrap_or_else(|_| "[]".into()));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&rules).unwrap_or_else(|_| "[]".into())
+            );
         }
         OutputFormat::Text => {
-            println!("{:<6} {:<20} {:<15} {:<8} {:<4} summary", "code", "name", "category", "severity", "fix");
+            println!(
+                "{:<6} {:<20} {:<15} {:<8} {:<4} summary",
+                "code", "name", "category", "severity", "fix"
+            );
             for r in registry.rules() {
                 let m = r.meta;
                 let fix = if m.fixable { "yes" } else { "no" };
                 let summary = m.summary.split(": ").next().unwrap_or(m.summary);
-                println!("{:<6} {:<20} {:<15} {:<8} {:<4} {summary}", m.code, m.name, m.category, m.severity.as_str(), fix);
+                println!(
+                    "{:<6} {:<20} {:<15} {:<8} {:<4} {summary}",
+                    m.code,
+                    m.name,
+                    m.category,
+                    m.severity.as_str(),
+                    fix
+                );
             }
         }
     }

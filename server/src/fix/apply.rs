@@ -63,7 +63,9 @@ pub fn fix_all(source: &str, mode: FixMode, select: impl Fn(&Finding) -> bool) -
     let mut text = source.to_string();
     let mut applied = 0;
     for _round in 0..10 {
-        let Ok(findings) = analysis::analyze_str(&text) else { break };
+        let Ok(findings) = analysis::analyze_str(&text) else {
+            break;
+        };
         let mut accepted: Vec<Edit> = Vec::new();
         let mut round = 0;
         for finding in findings.iter().filter(|f| select(f)) {
@@ -71,7 +73,11 @@ pub fn fix_all(source: &str, mode: FixMode, select: impl Fn(&Finding) -> bool) -
             if mode == FixMode::SafeOnly && fix.safety != Safety::Safe {
                 continue;
             }
-            if fix.edits.iter().any(|e| accepted.iter().any(|a| conflicts(a, e))) {
+            if fix
+                .edits
+                .iter()
+                .any(|e| accepted.iter().any(|a| conflicts(a, e)))
+            {
                 continue;
             }
             for edit in &fix.edits {
@@ -105,10 +111,17 @@ mod tests {
     #[test]
     fn applies_sorted_edits_and_rejects_overlaps() {
         let src = "abcdef";
-        let edits = vec![Edit::replace(4..6, "XY"), Edit::insert(0, ">"), Edit::replace(1..2, "B")];
+        let edits = vec![
+            Edit::replace(4..6, "XY"),
+            Edit::insert(0, ">"),
+            Edit::replace(1..2, "B"),
+        ];
         assert_eq!(apply_edits(src, &edits).unwrap(), ">aBcdXY");
         assert!(apply_edits(src, &[Edit::replace(0..3, ""), Edit::replace(2..4, "")]).is_err());
-        assert!(apply_edits("é", &[Edit::replace(1..2, "")]).is_err(), "inside a character");
+        assert!(
+            apply_edits("é", &[Edit::replace(1..2, "")]).is_err(),
+            "inside a character"
+        );
     }
 
     #[test]
@@ -116,6 +129,9 @@ mod tests {
         let a = Edit::insert(0, "import logging\n");
         assert!(!conflicts(&a, &a.clone()));
         assert!(conflicts(&a, &Edit::insert(0, "import os\n")));
-        assert!(!conflicts(&Edit::replace(0..2, "x"), &Edit::replace(2..3, "y")));
+        assert!(!conflicts(
+            &Edit::replace(0..2, "x"),
+            &Edit::replace(2..3, "y")
+        ));
     }
 }

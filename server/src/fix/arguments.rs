@@ -16,7 +16,10 @@ pub fn add_keyword_argument(ctx: &Context, call: Node, argument: &str) -> Option
         return None;
     }
     let mut cursor = list.walk();
-    let last = list.named_children(&mut cursor).filter(|n| n.kind() != "comment").last();
+    let last = list
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .last();
     let Some(last) = last else {
         // `f()`: the argument goes between the parentheses.
         return Some(Edit::insert(list.start_byte() + 1, argument));
@@ -27,7 +30,8 @@ pub fn add_keyword_argument(ctx: &Context, call: Node, argument: &str) -> Option
     if let Some(rest) = after_last.strip_prefix(',') {
         let comma = last.end_byte() + (between.len() - after_last.len());
         // A trailing comma: `f(a,)` stays on one line, a call spread over lines gets a new line.
-        let multiline = rest.contains('\n') || between[..between.len() - after_last.len()].contains('\n');
+        let multiline =
+            rest.contains('\n') || between[..between.len() - after_last.len()].contains('\n');
         if multiline {
             let indent = indentation_at(ctx.source, last.start_byte());
             return Some(Edit::insert(comma + 1, format!("\n{indent}{argument},")));
@@ -62,7 +66,10 @@ mod tests {
         assert_eq!(add("get()\n"), "get(timeout=10)\n");
         assert_eq!(add("get(u)\n"), "get(u, timeout=10)\n");
         assert_eq!(add("get(u,)\n"), "get(u, timeout=10,)\n");
-        assert_eq!(add("get(u  # why, not\n)\n"), "get(u, timeout=10  # why, not\n)\n");
+        assert_eq!(
+            add("get(u  # why, not\n)\n"),
+            "get(u, timeout=10  # why, not\n)\n"
+        );
         assert_eq!(
             add("get(\n    u,\n    headers=h,\n)\n"),
             "get(\n    u,\n    headers=h,\n    timeout=10,\n)\n"

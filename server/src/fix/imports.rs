@@ -7,11 +7,17 @@ use tree_sitter::Node;
 use crate::analysis::{Context, Edit};
 
 /// Names a module logger usually goes by, most common first.
-const LOGGER_NAMES: &[&str] = &["logger", "log", "LOGGER", "_logger", "_log", "LOG", "_LOGGER"];
+const LOGGER_NAMES: &[&str] = &[
+    "logger", "log", "LOGGER", "_logger", "_log", "LOG", "_LOGGER",
+];
 
 /// Calls that create a logger with an `.exception()` method.
-const LOGGER_FACTORIES: &[&str] =
-    &["logging.getLogger", "structlog.get_logger", "structlog.getLogger", "structlog.stdlib.get_logger"];
+const LOGGER_FACTORIES: &[&str] = &[
+    "logging.getLogger",
+    "structlog.get_logger",
+    "structlog.getLogger",
+    "structlog.stdlib.get_logger",
+];
 
 /// Where the top of a module ends: what comes before the first ordinary statement.
 struct Header<'t> {
@@ -55,7 +61,10 @@ fn header<'t>(ctx: &Context<'t>) -> Header<'t> {
             _ => break,
         }
     }
-    Header { after_preamble, imports }
+    Header {
+        after_preamble,
+        imports,
+    }
 }
 
 fn is_docstring(stmt: Node) -> bool {
@@ -72,14 +81,19 @@ pub fn line_end(source: &str, byte: usize) -> usize {
 
 /// The start of the line containing `byte`.
 pub fn line_start(source: &str, byte: usize) -> usize {
-    source.get(..byte).and_then(|before| before.rfind(['\n', '\r'])).map_or(0, |i| i + 1)
+    source
+        .get(..byte)
+        .and_then(|before| before.rfind(['\n', '\r']))
+        .map_or(0, |i| i + 1)
 }
 
 /// The leading white space of the line containing `byte`.
 pub fn indentation_at(source: &str, byte: usize) -> &str {
     let start = line_start(source, byte);
     let line = &source[start..];
-    let end = line.find(|c: char| c != ' ' && c != '\t').unwrap_or(line.len());
+    let end = line
+        .find(|c: char| c != ' ' && c != '\t')
+        .unwrap_or(line.len());
     &line[..end]
 }
 
@@ -97,14 +111,20 @@ fn is_blank_line_at(source: &str, byte: usize) -> bool {
 ///
 /// Only the leading import block counts: an import further down may run after the code a fix adds.
 fn top_level_module_binding(ctx: &Context, module: &str) -> Option<String> {
-    for stmt in header(ctx).imports.into_iter().filter(|n| n.kind() == "import_statement") {
+    for stmt in header(ctx)
+        .imports
+        .into_iter()
+        .filter(|n| n.kind() == "import_statement")
+    {
         let mut names = stmt.walk();
         for name in stmt.children_by_field_name("name", &mut names) {
             match name.kind() {
                 "dotted_name" if ctx.text(name) == module => return Some(module.to_string()),
                 "aliased_import" => {
-                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
-                    else {
+                    let (Some(n), Some(alias)) = (
+                        name.child_by_field_name("name"),
+                        name.child_by_field_name("alias"),
+                    ) else {
                         continue;
                     };
                     if ctx.text(n) == module {
@@ -120,9 +140,19 @@ fn top_level_module_binding(ctx: &Context, module: &str) -> Option<String> {
 
 /// The module a leading import statement imports, for ordering (`import a.b` → `a.b`).
 fn imported_module<'s>(ctx: &Context<'s>, stmt: Node) -> &'s str {
-    let field = if stmt.kind() == "import_statement" { "name" } else { "module_name" };
-    let Some(name) = stmt.child_by_field_name(field) else { return "" };
-    let name = if name.kind() == "aliased_import" { name.child_by_field_name("name").unwrap_or(name) } else { name };
+    let field = if stmt.kind() == "import_statement" {
+        "name"
+    } else {
+        "module_name"
+    };
+    let Some(name) = stmt.child_by_field_name(field) else {
+        return "";
+    };
+    let name = if name.kind() == "aliased_import" {
+        name.child_by_field_name("name").unwrap_or(name)
+    } else {
+        name
+    };
     ctx.text(name)
 }
 
@@ -138,7 +168,12 @@ pub fn ensure_module_import(ctx: &Context, module: &str) -> (String, Option<Edit
     }
     let header = header(ctx);
     let line = format!("import {module}\n");
-    let plain: Vec<Node> = header.imports.iter().copied().filter(|n| n.kind() == "import_statement").collect();
+    let plain: Vec<Node> = header
+        .imports
+        .iter()
+        .copied()
+        .filter(|n| n.kind() == "import_statement")
+        .collect();
     let edit = if let Some(after) = plain.iter().find(|n| imported_module(ctx, **n) > module) {
         Edit::insert(line_start(ctx.source, after.start_byte()), line)
     } else if let Some(last) = plain.last() {
@@ -193,9 +228,13 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
     let mut other_bindings: Vec<String> = Vec::new();
     let mut cursor = root.walk();
     for stmt in root.named_children(&mut cursor) {
-        let Some(assign) = stmt.named_child(0).filter(|n| n.kind() == "assignment") else { continue };
-        let (Some(left), Some(right)) = (assign.child_by_field_name("left"), assign.child_by_field_name("right"))
-        else {
+        let Some(assign) = stmt.named_child(0).filter(|n| n.kind() == "assignment") else {
+            continue;
+        };
+        let (Some(left), Some(right)) = (
+            assign.child_by_field_name("left"),
+            assign.child_by_field_name("right"),
+        ) else {
             continue;
         };
         if left.kind() != "identifier" {
@@ -218,11 +257,20 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
     candidates.retain(|(name, _)| !other_bindings.contains(name));
     // A logger defined below a module-level handler does not exist yet when the handler runs, and
     // adding a second one would be worse than no fix.
-    if !candidates.is_empty() && candidates.iter().all(|(_, end)| !in_function && *end > use_at) {
+    if !candidates.is_empty()
+        && candidates
+            .iter()
+            .all(|(_, end)| !in_function && *end > use_at)
+    {
         return None;
     }
     candidates.retain(|(_, end)| in_function || *end <= use_at);
-    candidates.sort_by_key(|(name, _)| LOGGER_NAMES.iter().position(|n| n == name).unwrap_or(usize::MAX));
+    candidates.sort_by_key(|(name, _)| {
+        LOGGER_NAMES
+            .iter()
+            .position(|n| n == name)
+            .unwrap_or(usize::MAX)
+    });
     if let Some((name, _)) = candidates.into_iter().next() {
         return Some((name, Vec::new()));
     }
@@ -268,7 +316,10 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
         }
         (None, None) => {
             // `import logging` exists but is not in a leading block: put the logger after the preamble.
-            edits.push(Edit::insert(header.after_preamble, format!("{definition}\n")));
+            edits.push(Edit::insert(
+                header.after_preamble,
+                format!("{definition}\n"),
+            ));
         }
     }
     Some(("logger".to_string(), edits))
@@ -293,7 +344,8 @@ mod tests {
     fn reuses_an_existing_logger_under_any_usual_name() {
         let src = "import logging\nlog = logging.getLogger('svc')\ndef f():\n    pass\n";
         assert_eq!(with_logger(src), Some(("log".into(), src.into())));
-        let src = "from logging import getLogger\n_logger = getLogger(__name__)\ndef f():\n    pass\n";
+        let src =
+            "from logging import getLogger\n_logger = getLogger(__name__)\ndef f():\n    pass\n";
         assert_eq!(with_logger(src).unwrap().0, "_logger");
         let src = "from loguru import logger\ndef f():\n    pass\n";
         assert_eq!(with_logger(src), Some(("logger".into(), src.into())));

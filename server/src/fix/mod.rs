@@ -29,14 +29,23 @@ pub const QUERY_FIXERS: &[&str] = &["log-exception", "except-exception"];
 fn log_exception(ctx: &Context, captures: &Captures) -> Option<Fix> {
     let body = captures.get("_body")?;
     let mut cursor = body.walk();
-    let stmt: Node = body.named_children(&mut cursor).find(|c| c.kind() != "comment")?;
+    let stmt: Node = body
+        .named_children(&mut cursor)
+        .find(|c| c.kind() != "comment")?;
     let (logger, mut edits) = imports::ensure_logger(ctx, stmt.start_byte())?;
     let place = match semantic::enclosing_function_name(stmt, ctx.source) {
         Some(function) => format!(" in {function}"),
         None => String::new(),
     };
-    edits.push(Edit::replace(stmt.byte_range(), format!("{logger}.exception(\"Suppressed error{place}\")")));
-    Some(Fix::new(format!("Log the exception with `{logger}.exception`"), Safety::Safe, edits))
+    edits.push(Edit::replace(
+        stmt.byte_range(),
+        format!("{logger}.exception(\"Suppressed error{place}\")"),
+    ));
+    Some(Fix::new(
+        format!("Log the exception with `{logger}.exception`"),
+        Safety::Safe,
+        edits,
+    ))
 }
 
 /// Turns a bare `except:` (the `except` keyword captured as `@diagnostic`) into `except Exception:`.

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
-    CodeAction, CodeActionKind, CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Position,
-    Range, TextEdit, Uri, WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString,
+    Position, Range, TextEdit, Uri, WorkspaceEdit,
 };
 
 use crate::analysis::{Edit, Finding, Fix, Safety, Severity};
@@ -17,17 +17,26 @@ pub const FIX_ALL_KIND: &str = "source.fixAll.preflight";
 /// A protocol position from a byte offset.
 pub fn to_position(rope: &Rope, byte: usize, enc: PositionEncoding) -> Position {
     let lc = position::to_line_col(rope, byte, enc);
-    Position { line: lc.line, character: lc.col }
+    Position {
+        line: lc.line,
+        character: lc.col,
+    }
 }
 
 /// A protocol range from a byte range.
 pub fn to_range(rope: &Rope, range: &std::ops::Range<usize>, enc: PositionEncoding) -> Range {
-    Range { start: to_position(rope, range.start, enc), end: to_position(rope, range.end, enc) }
+    Range {
+        start: to_position(rope, range.start, enc),
+        end: to_position(rope, range.end, enc),
+    }
 }
 
 /// A position as the text layer takes it.
 pub fn from_position(p: Position) -> LineCol {
-    LineCol { line: p.line, col: p.character }
+    LineCol {
+        line: p.line,
+        col: p.character,
+    }
 }
 
 fn severity(s: Severity) -> DiagnosticSeverity {
@@ -60,17 +69,32 @@ pub fn to_diagnostic(rope: &Rope, f: &Finding, enc: PositionEncoding) -> Diagnos
 
 /// Edits as protocol text edits.
 pub fn to_text_edits(rope: &Rope, edits: &[Edit], enc: PositionEncoding) -> Vec<TextEdit> {
-    edits.iter().map(|e| TextEdit { range: to_range(rope, &e.range, enc), new_text: e.new_text.clone() }).collect()
+    edits
+        .iter()
+        .map(|e| TextEdit {
+            range: to_range(rope, &e.range, enc),
+            new_text: e.new_text.clone(),
+        })
+        .collect()
 }
 
 fn workspace_edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {
     let mut changes = HashMap::new();
     changes.insert(uri.clone(), edits);
-    WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }
+    WorkspaceEdit {
+        changes: Some(changes),
+        ..WorkspaceEdit::default()
+    }
 }
 
 /// A quick fix for one finding.
-pub fn to_quick_fix(uri: &Uri, rope: &Rope, f: &Finding, fix: &Fix, enc: PositionEncoding) -> CodeAction {
+pub fn to_quick_fix(
+    uri: &Uri,
+    rope: &Rope,
+    f: &Finding,
+    fix: &Fix,
+    enc: PositionEncoding,
+) -> CodeAction {
     CodeAction {
         title: format!("{} ({})", fix.title, f.rule.code),
         kind: Some(CodeActionKind::QUICKFIX),
@@ -84,12 +108,22 @@ pub fn to_quick_fix(uri: &Uri, rope: &Rope, f: &Finding, fix: &Fix, enc: Positio
 /// The smallest single edit that turns `old` into `new`: the differing middle, after the common
 /// prefix and suffix (kept on character boundaries).
 pub fn minimal_edit(old: &str, new: &str) -> Edit {
-    let mut prefix = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+    let mut prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
     while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
         prefix -= 1;
     }
     let max_suffix = old.len().min(new.len()) - prefix;
-    let mut suffix = old.bytes().rev().zip(new.bytes().rev()).take(max_suffix).take_while(|(a, b)| a == b).count();
+    let mut suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
     while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
         suffix -= 1;
     }
@@ -97,7 +131,14 @@ pub fn minimal_edit(old: &str, new: &str) -> Edit {
 }
 
 /// The fix-all action: one edit from the current text to the fully fixed text.
-pub fn to_fix_all(uri: &Uri, rope: &Rope, old: &str, new: &str, applied: usize, enc: PositionEncoding) -> CodeAction {
+pub fn to_fix_all(
+    uri: &Uri,
+    rope: &Rope,
+    old: &str,
+    new: &str,
+    applied: usize,
+    enc: PositionEncoding,
+) -> CodeAction {
     let edit = minimal_edit(old, new);
     CodeAction {
         title: format!("Preflight: fix all safe problems ({applied})"),
@@ -116,7 +157,10 @@ mod tests {
         let e = minimal_edit("a = 1\nb = 2\n", "a = 1\nimport x\nb = 2\n");
         assert_eq!(e, Edit::insert(6, "import x\n"));
         let e = minimal_edit("x = 'é'", "x = 'è'");
-        assert_eq!(crate::fix::apply::apply_edits("x = 'é'", &[e]).unwrap(), "x = 'è'");
+        assert_eq!(
+            crate::fix::apply::apply_edits("x = 'é'", &[e]).unwrap(),
+            "x = 'è'"
+        );
         assert_eq!(minimal_edit("same", "same"), Edit::insert(4, ""));
     }
 }

@@ -13,7 +13,11 @@ use tower_lsp_server::{LspService, Server};
 /// Serves the protocol over stdin/stdout until `exit`; returns the process exit code
 /// (0 when `shutdown` came before `exit`, 1 otherwise, as the specification asks).
 pub fn run_stdio() -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             tracing::error!("cannot start the async runtime: {e}");
@@ -24,7 +28,9 @@ pub fn run_stdio() -> i32 {
     let flag = shutdown.clone();
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client| server::Backend::new(client, flag));
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
     });
     // Analyses still running in the background must not keep the process alive after `exit`.
     runtime.shutdown_background();

@@ -72,13 +72,19 @@ impl Shared {
     /// Analyses the current version of a document (reusing a stored analysis of the same version).
     async fn analyse(self: &Arc<Self>, uri: &Uri) -> Option<Analysis> {
         if let Some(entry) = self.store.docs.get(uri) {
-            if let Some(a) = entry.analysis.as_ref().filter(|a| a.version == entry.doc.version) {
+            if let Some(a) = entry
+                .analysis
+                .as_ref()
+                .filter(|a| a.version == entry.doc.version)
+            {
                 return Some(a.clone());
             }
         }
         let snapshot = self.store.snapshot(uri)?;
         let text = snapshot.text.clone();
-        let joined = tokio::task::spawn_blocking(move || analysis::analyze(&snapshot.text, &snapshot.tree)).await;
+        let joined =
+            tokio::task::spawn_blocking(move || analysis::analyze(&snapshot.text, &snapshot.tree))
+                .await;
         let findings = match joined {
             Ok(f) => Arc::new(f),
             Err(e) => {
@@ -86,7 +92,11 @@ impl Shared {
                 return None;
             }
         };
-        let result = Analysis { version: snapshot.version, text, findings };
+        let result = Analysis {
+            version: snapshot.version,
+            text,
+            findings,
+        };
         if let Some(mut entry) = self.store.docs.get_mut(uri) {
             if entry.doc.version == result.version {
                 entry.analysis = Some(result.clone());
@@ -106,25 +116,41 @@ impl Shared {
             if this.store.version(&uri) != Some(version) {
                 return;
             }
-            let Some(analysis) = this.analyse(&uri).await else { return };
+            let Some(analysis) = this.analyse(&uri).await else {
+                return;
+            };
             let _guard = this.publish.lock().await;
             let diagnostics = {
-                let Some(mut entry) = this.store.docs.get_mut(&uri) else { return };
-                if entry.doc.version != analysis.version || entry.published.is_some_and(|p| p > analysis.version) {
+                let Some(mut entry) = this.store.docs.get_mut(&uri) else {
+                    return;
+                };
+                if entry.doc.version != analysis.version
+                    || entry.published.is_some_and(|p| p > analysis.version)
+                {
                     return;
                 }
                 entry.published = Some(analysis.version);
                 let enc = this.encoding();
                 let rope = &entry.doc.rope;
-                analysis.findings.iter().map(|f| convert::to_diagnostic(rope, f, enc)).collect::<Vec<_>>()
+                analysis
+                    .findings
+                    .iter()
+                    .map(|f| convert::to_diagnostic(rope, f, enc))
+                    .collect::<Vec<_>>()
             };
-            this.client.publish_diagnostics(uri, diagnostics, Some(analysis.version)).await;
+            this.client
+                .publish_diagnostics(uri, diagnostics, Some(analysis.version))
+                .await;
         });
     }
 }
 
 fn negotiate_encoding(params: &InitializeParams) -> PositionEncoding {
-    let offered = params.capabilities.general.as_ref().and_then(|g| g.position_encodings.as_ref());
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref());
     match offered {
         Some(kinds) if kinds.contains(&PositionEncodingKind::UTF8) => PositionEncoding::Utf8,
         _ => PositionEncoding::Utf16,
@@ -136,7 +162,10 @@ fn wants_kind(only: &Option<Vec<CodeActionKind>>, kind: &str) -> bool {
         None => true,
         Some(kinds) => kinds.iter().any(|k| {
             let k = k.as_str();
-            kind == k || kind.strip_prefix(k).is_some_and(|rest| rest.starts_with('.'))
+            kind == k
+                || kind
+                    .strip_prefix(k)
+                    .is_some_and(|rest| rest.starts_with('.'))
         }),
     }
 }
@@ -161,22 +190,34 @@ impl LanguageServer for Backend {
         }
         tracing::info!(?encoding, "initialised");
         Ok(InitializeResult {
-            server_info: Some(ServerInfo { name: "preflight".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            server_info: Some(ServerInfo {
+                name: "preflight".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
             capabilities: ServerCapabilities {
                 position_encoding: Some(match encoding {
                     PositionEncoding::Utf8 => PositionEncodingKind::UTF8,
                     _ => PositionEncodingKind::UTF16,
                 }),
-                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
-                    open_close: Some(true),
-                    change: Some(TextDocumentSyncKind::INCREMENTAL),
-                    save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions { include_text: Some(false) })),
-                    ..TextDocumentSyncOptions::default()
-                })),
-                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
-                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::new(convert::FIX_ALL_KIND)]),
-                    ..CodeActionOptions::default()
-                })),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                            include_text: Some(false),
+                        })),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::new(convert::FIX_ALL_KIND),
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -198,7 +239,14 @@ impl LanguageServer for Backend {
             }
         };
         // Re-opening replaces the old state: the client's text is the truth.
-        self.shared.store.docs.insert(item.uri.clone(), Entry { doc, analysis: None, published: None });
+        self.shared.store.docs.insert(
+            item.uri.clone(),
+            Entry {
+                doc,
+                analysis: None,
+                published: None,
+            },
+        );
         self.shared.schedule(item.uri, item.version, Duration::ZERO);
     }
 
@@ -209,19 +257,32 @@ impl LanguageServer for Backend {
             .content_changes
             .into_iter()
             .map(|c| TextChange {
-                range: c.range.map(|r| (convert::from_position(r.start), convert::from_position(r.end))),
+                range: c.range.map(|r| {
+                    (
+                        convert::from_position(r.start),
+                        convert::from_position(r.end),
+                    )
+                }),
                 text: c.text,
             })
             .collect();
         // Applied synchronously, before any await (see the module doc).
         let applied = match self.shared.store.docs.get_mut(&uri) {
             None => {
-                tracing::warn!(uri = uri.as_str(), "didChange for a document that is not open; ignored");
+                tracing::warn!(
+                    uri = uri.as_str(),
+                    "didChange for a document that is not open; ignored"
+                );
                 false
             }
             Some(mut entry) => {
                 if version <= entry.doc.version {
-                    tracing::warn!(uri = uri.as_str(), version, current = entry.doc.version, "version did not increase");
+                    tracing::warn!(
+                        uri = uri.as_str(),
+                        version,
+                        current = entry.doc.version,
+                        "version did not increase"
+                    );
                 }
                 match entry.doc.apply_changes(version, &changes, self.encoding()) {
                     Ok(()) => {
@@ -229,7 +290,11 @@ impl LanguageServer for Backend {
                         true
                     }
                     Err(e) => {
-                        tracing::error!(uri = uri.as_str(), version, "rejected change, document unchanged: {e}");
+                        tracing::error!(
+                            uri = uri.as_str(),
+                            version,
+                            "rejected change, document unchanged: {e}"
+                        );
                         false
                     }
                 }
@@ -253,13 +318,19 @@ impl LanguageServer for Backend {
         // Dropping the entry frees its tree, which costs many times the size of the text.
         self.shared.store.docs.remove(&uri);
         let _guard = self.shared.publish.lock().await;
-        self.shared.client.publish_diagnostics(uri, Vec::new(), None).await;
+        self.shared
+            .client
+            .publish_diagnostics(uri, Vec::new(), None)
+            .await;
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri;
         let Some(analysis) = self.shared.analyse(&uri).await else {
-            return Err(Error::invalid_params(format!("document not open: {}", uri.as_str())));
+            return Err(Error::invalid_params(format!(
+                "document not open: {}",
+                uri.as_str()
+            )));
         };
         let enc = self.encoding();
         let rope = ropey::Rope::from_str(&analysis.text);
@@ -269,21 +340,33 @@ impl LanguageServer for Backend {
             for f in analysis.findings.iter() {
                 let Some(fix) = &f.fix else { continue };
                 if ranges_touch(&convert::to_range(&rope, &f.range, enc), &params.range) {
-                    actions.push(CodeActionOrCommand::CodeAction(convert::to_quick_fix(&uri, &rope, f, fix, enc)));
+                    actions.push(CodeActionOrCommand::CodeAction(convert::to_quick_fix(
+                        &uri, &rope, f, fix, enc,
+                    )));
                 }
             }
         }
-        let any_safe = analysis
-            .findings
-            .iter()
-            .any(|f| f.fix.as_ref().is_some_and(|x| x.safety == crate::analysis::Safety::Safe));
+        let any_safe = analysis.findings.iter().any(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.safety == crate::analysis::Safety::Safe)
+        });
         if any_safe && wants_kind(only, convert::FIX_ALL_KIND) {
             let text = analysis.text.clone();
-            let fixed = tokio::task::spawn_blocking(move || fix_all(&text, FixMode::SafeOnly, |_| true)).await;
+            let fixed =
+                tokio::task::spawn_blocking(move || fix_all(&text, FixMode::SafeOnly, |_| true))
+                    .await;
             match fixed {
-                Ok(result) if result.applied > 0 => actions.push(CodeActionOrCommand::CodeAction(
-                    convert::to_fix_all(&uri, &rope, &analysis.text, &result.text, result.applied, enc),
-                )),
+                Ok(result) if result.applied > 0 => {
+                    actions.push(CodeActionOrCommand::CodeAction(convert::to_fix_all(
+                        &uri,
+                        &rope,
+                        &analysis.text,
+                        &result.text,
+                        result.applied,
+                        enc,
+                    )))
+                }
                 Ok(_) => {}
                 Err(e) => tracing::error!("fix-all failed: {e}"),
             }

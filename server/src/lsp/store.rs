@@ -43,7 +43,11 @@ impl Store {
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
         let mut entry = self.docs.get_mut(uri)?;
         let text = entry.doc.text();
-        Some(Snapshot { version: entry.doc.version, text, tree: entry.doc.tree.clone() })
+        Some(Snapshot {
+            version: entry.doc.version,
+            text,
+            tree: entry.doc.tree.clone(),
+        })
     }
 
     /// The current version of a document, if it is open.

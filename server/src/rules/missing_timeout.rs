@@ -75,18 +75,32 @@ struct Target {
 }
 
 const fn kw(name: &'static str) -> Target {
-    Target { name, param: TimeoutParam::Keyword, llm: false }
+    Target {
+        name,
+        param: TimeoutParam::Keyword,
+        llm: false,
+    }
 }
 
 const fn pos(name: &'static str, after: usize) -> Target {
-    Target { name, param: TimeoutParam::AfterPositional(after), llm: false }
+    Target {
+        name,
+        param: TimeoutParam::AfterPositional(after),
+        llm: false,
+    }
 }
 
 const fn llm(name: &'static str) -> Target {
-    Target { name, param: TimeoutParam::Keyword, llm: true }
+    Target {
+        name,
+        param: TimeoutParam::Keyword,
+        llm: true,
+    }
 }
 
-const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "request"];
+const HTTP_METHODS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request",
+];
 
 const TARGETS: &[Target] = &[
     kw("requests.get"),
@@ -110,7 +124,11 @@ const TARGETS: &[Target] = &[
     llm("openai.AsyncAzureOpenAI"),
 ];
 
-const SESSION_FACTORIES: &[&str] = &["requests.Session", "requests.session", "requests.sessions.Session"];
+const SESSION_FACTORIES: &[&str] = &[
+    "requests.Session",
+    "requests.session",
+    "requests.sessions.Session",
+];
 
 /// Names (identifiers or `self.x`) bound to a `requests.Session()` and to nothing else in the file.
 fn session_names(ctx: &Context) -> HashMap<String, bool> {
@@ -124,13 +142,20 @@ fn session_names(ctx: &Context) -> HashMap<String, bool> {
     };
     walk(ctx.root(), |n| {
         let (target, value) = match n.kind() {
-            "assignment" => (n.child_by_field_name("left"), n.child_by_field_name("right")),
-            "as_pattern" if n.parent().is_some_and(|p| p.kind() == "with_item") => {
-                (n.child_by_field_name("alias").and_then(|a| a.named_child(0)), n.named_child(0))
-            }
+            "assignment" => (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ),
+            "as_pattern" if n.parent().is_some_and(|p| p.kind() == "with_item") => (
+                n.child_by_field_name("alias")
+                    .and_then(|a| a.named_child(0)),
+                n.named_child(0),
+            ),
             _ => return,
         };
-        let (Some(target), Some(value)) = (target, value) else { return };
+        let (Some(target), Some(value)) = (target, value) else {
+            return;
+        };
         if !matches!(target.kind(), "identifier" | "attribute") {
             return;
         }
@@ -151,7 +176,9 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if node.kind() != "call" {
             return;
         }
-        let Some(function) = node.child_by_field_name("function") else { return };
+        let Some(function) = node.child_by_field_name("function") else {
+            return;
+        };
         let args = CallArgs::of(node, ctx.source);
 
         if let Some(value) = args.keyword("timeout") {
@@ -159,7 +186,10 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 let fix = Fix::new(
                     format!("Use `timeout={DEFAULT_TIMEOUT_SECONDS}`"),
                     Safety::Unsafe,
-                    vec![crate::analysis::Edit::replace(value.byte_range(), DEFAULT_TIMEOUT_SECONDS.to_string())],
+                    vec![crate::analysis::Edit::replace(
+                        value.byte_range(),
+                        DEFAULT_TIMEOUT_SECONDS.to_string(),
+                    )],
                 );
                 out.push(Finding {
                     rule: meta,
@@ -183,16 +213,20 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 None => return,
             }
         } else if function.kind() == "attribute" {
-            let (Some(object), Some(method)) =
-                (function.child_by_field_name("object"), function.child_by_field_name("attribute"))
-            else {
+            let (Some(object), Some(method)) = (
+                function.child_by_field_name("object"),
+                function.child_by_field_name("attribute"),
+            ) else {
                 return;
             };
             let method = ctx.text(method);
             if !HTTP_METHODS.contains(&method) || !sessions.contains_key(ctx.text(object)) {
                 return;
             }
-            (format!("{}.{method}", ctx.text(object)), kw("requests.Session"))
+            (
+                format!("{}.{method}", ctx.text(object)),
+                kw("requests.Session"),
+            )
         } else {
             return;
         };
@@ -202,7 +236,11 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 return;
             }
         }
-        let seconds = if target.llm { DEFAULT_LLM_TIMEOUT_SECONDS } else { DEFAULT_TIMEOUT_SECONDS };
+        let seconds = if target.llm {
+            DEFAULT_LLM_TIMEOUT_SECONDS
+        } else {
+            DEFAULT_TIMEOUT_SECONDS
+        };
         let fix = add_keyword_argument(ctx, node, &format!("timeout={seconds}"))
             .map(|edit| Fix::new(format!("Add `timeout={seconds}`"), Safety::Safe, vec![edit]));
         let why = if target.llm {

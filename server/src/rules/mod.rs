@@ -66,9 +66,9 @@ impl Registry {
 
     /// Looks a rule up by code (`PF101`) or name (`swallowed-exception`), ignoring case.
     pub fn find(&self, key: &str) -> Option<&Rule> {
-        self.rules
-            .iter()
-            .find(|r| r.meta.code.eq_ignore_ascii_case(key) || r.meta.name.eq_ignore_ascii_case(key))
+        self.rules.iter().find(|r| {
+            r.meta.code.eq_ignore_ascii_case(key) || r.meta.name.eq_ignore_ascii_case(key)
+        })
     }
 }
 
@@ -85,18 +85,25 @@ fn build_registry() -> Registry {
         // The embedded queries are part of the binary and checked by a test, so a failure here is a
         // build defect; log it and keep the other rules rather than refusing to start.
         match query::QueryRule::from_source(file, text) {
-            Ok((meta, rule)) => {
-                rules.push(Rule { meta: Box::leak(Box::new(meta)), check: Check::Query(rule) })
-            }
+            Ok((meta, rule)) => rules.push(Rule {
+                meta: Box::leak(Box::new(meta)),
+                check: Check::Query(rule),
+            }),
             Err(e) => tracing::error!("built-in query {file} is invalid: {e}"),
         }
     }
     for (meta, check) in [
-        (&missing_timeout::META, missing_timeout::check as fn(&Context, &'static RuleMeta, &mut Vec<Finding>)),
+        (
+            &missing_timeout::META,
+            missing_timeout::check as fn(&Context, &'static RuleMeta, &mut Vec<Finding>),
+        ),
         (&permissive_cors::META, permissive_cors::check),
         (&use_after_close::META, use_after_close::check),
     ] {
-        rules.push(Rule { meta, check: Check::Native(check) });
+        rules.push(Rule {
+            meta,
+            check: Check::Native(check),
+        });
     }
     rules.sort_by_key(|r| r.meta.code);
     Registry { rules }
@@ -120,13 +127,23 @@ mod tests {
         for r in rules {
             let m = r.meta;
             assert!(m.code.len() == 5 && m.code.starts_with("PF"), "{}", m.code);
-            assert!(m.code[2..].chars().all(|c| c.is_ascii_digit()), "{}", m.code);
             assert!(
-                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !m.name.starts_with('-'),
+                m.code[2..].chars().all(|c| c.is_ascii_digit()),
+                "{}",
+                m.code
+            );
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    && !m.name.starts_with('-'),
                 "{} is not kebab-case",
                 m.name
             );
-            for heading in ["## What it does", "## Why is this bad?", "## Example", "## Use instead"] {
+            for heading in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+            ] {
                 assert!(m.doc.contains(heading), "{} doc lacks {heading}", m.code);
             }
             if m.fixable {

@@ -64,8 +64,10 @@ semgrep `python.flask.security.audit.flask-cors-misconfiguration`; no ruff or ba
 };
 
 const FLASK_CORS: &[&str] = &["flask_cors.CORS", "flask_cors.extension.CORS"];
-const CORS_MIDDLEWARE: &[&str] =
-    &["starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"];
+const CORS_MIDDLEWARE: &[&str] = &[
+    "starlette.middleware.cors.CORSMiddleware",
+    "fastapi.middleware.cors.CORSMiddleware",
+];
 const DJANGO_SETTINGS: &[&str] = &["CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"];
 
 /// `"*"` or a list/tuple holding `"*"`.
@@ -74,7 +76,9 @@ fn is_wildcard(node: Node, ctx: &Context) -> bool {
         "string" => is_string_literal(node, ctx.source, "*"),
         "list" | "tuple" => {
             let mut cursor = node.walk();
-            let found = node.named_children(&mut cursor).any(|n| is_string_literal(n, ctx.source, "*"));
+            let found = node
+                .named_children(&mut cursor)
+                .any(|n| is_string_literal(n, ctx.source, "*"));
             found
         }
         _ => false,
@@ -87,23 +91,42 @@ fn is_true(node: Option<Node>) -> bool {
 
 fn origins_from_env(ctx: &Context) -> (String, Option<Edit>) {
     let (os, import) = ensure_module_import(ctx, "os");
-    (format!("{os}.environ.get(\"{ORIGINS_ENV_VAR}\", \"{DEFAULT_ORIGIN}\").split(\",\")"), import)
+    (
+        format!("{os}.environ.get(\"{ORIGINS_ENV_VAR}\", \"{DEFAULT_ORIGIN}\").split(\",\")"),
+        import,
+    )
 }
 
 fn fix_replacing(ctx: &Context, value: Node) -> Fix {
     let (expr, import) = origins_from_env(ctx);
     let mut edits = vec![Edit::replace(value.byte_range(), expr)];
     edits.extend(import);
-    Fix::new(format!("Read allowed origins from ${ORIGINS_ENV_VAR}"), Safety::Unsafe, edits)
+    Fix::new(
+        format!("Read allowed origins from ${ORIGINS_ENV_VAR}"),
+        Safety::Unsafe,
+        edits,
+    )
 }
 
-fn finding(meta: &'static RuleMeta, node: Node, credentials: bool, message: String, fix: Option<Fix>) -> Finding {
+fn finding(
+    meta: &'static RuleMeta,
+    node: Node,
+    credentials: bool,
+    message: String,
+    fix: Option<Fix>,
+) -> Finding {
     let (severity, message) = if credentials {
         (Severity::Error, format!("{message}, and credentials are allowed: any website can make authenticated requests as your users"))
     } else {
         (meta.severity, format!("{message}: any website can call this API from a user's browser and read the responses"))
     };
-    Finding { rule: meta, range: node.byte_range(), severity, message, fix }
+    Finding {
+        rule: meta,
+        range: node.byte_range(),
+        severity,
+        message,
+        fix,
+    }
 }
 
 /// The `"origins": "*"` value inside a flask-cors `resources={...}` dictionary, if any.
@@ -123,7 +146,13 @@ fn wildcard_resource<'t>(resources: Node<'t>, ctx: &Context) -> Option<Node<'t>>
     found
 }
 
-fn check_flask(ctx: &Context, meta: &'static RuleMeta, call: Node, function: Node, out: &mut Vec<Finding>) {
+fn check_flask(
+    ctx: &Context,
+    meta: &'static RuleMeta,
+    call: Node,
+    function: Node,
+    out: &mut Vec<Finding>,
+) {
     let args = CallArgs::of(call, ctx.source);
     if args.has_double_star {
         return;
@@ -132,14 +161,26 @@ fn check_flask(ctx: &Context, meta: &'static RuleMeta, call: Node, function: Nod
     if let Some(origins) = args.keyword("origins") {
         if is_wildcard(origins, ctx) {
             let fix = fix_replacing(ctx, origins);
-            out.push(finding(meta, origins, credentials, "CORS allows every origin (`origins=\"*\"`)".into(), Some(fix)));
+            out.push(finding(
+                meta,
+                origins,
+                credentials,
+                "CORS allows every origin (`origins=\"*\"`)".into(),
+                Some(fix),
+            ));
         }
         return;
     }
     if let Some(resources) = args.keyword("resources") {
         if let Some(value) = wildcard_resource(resources, ctx) {
             let fix = fix_replacing(ctx, value);
-            out.push(finding(meta, value, credentials, "CORS resource allows every origin (`\"origins\": \"*\"`)".into(), Some(fix)));
+            out.push(finding(
+                meta,
+                value,
+                credentials,
+                "CORS resource allows every origin (`\"origins\": \"*\"`)".into(),
+                Some(fix),
+            ));
         }
         return;
     }
@@ -151,7 +192,11 @@ fn check_flask(ctx: &Context, meta: &'static RuleMeta, call: Node, function: Nod
     let fix = add_keyword_argument(ctx, call, &format!("origins={expr}")).map(|edit| {
         let mut edits = vec![edit];
         edits.extend(import);
-        Fix::new(format!("Read allowed origins from ${ORIGINS_ENV_VAR}"), Safety::Unsafe, edits)
+        Fix::new(
+            format!("Read allowed origins from ${ORIGINS_ENV_VAR}"),
+            Safety::Unsafe,
+            edits,
+        )
     });
     let label = ctx.text(function);
     out.push(finding(
@@ -169,12 +214,26 @@ fn check_middleware(ctx: &Context, meta: &'static RuleMeta, call: Node, out: &mu
     if let Some(origins) = args.keyword("allow_origins") {
         if is_wildcard(origins, ctx) {
             let fix = fix_replacing(ctx, origins);
-            out.push(finding(meta, origins, credentials, "`CORSMiddleware` allows every origin (`allow_origins=[\"*\"]`)".into(), Some(fix)));
+            out.push(finding(
+                meta,
+                origins,
+                credentials,
+                "`CORSMiddleware` allows every origin (`allow_origins=[\"*\"]`)".into(),
+                Some(fix),
+            ));
         }
     }
     if let Some(regex) = args.keyword("allow_origin_regex") {
-        if is_string_literal(regex, ctx.source, ".*") || is_string_literal(regex, ctx.source, ".+") {
-            out.push(finding(meta, regex, credentials, "`CORSMiddleware` allows every origin (`allow_origin_regex` matches anything)".into(), None));
+        if is_string_literal(regex, ctx.source, ".*") || is_string_literal(regex, ctx.source, ".+")
+        {
+            out.push(finding(
+                meta,
+                regex,
+                credentials,
+                "`CORSMiddleware` allows every origin (`allow_origin_regex` matches anything)"
+                    .into(),
+                None,
+            ));
         }
     }
 }
@@ -187,13 +246,20 @@ fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) 
         let text = ctx.text(*s);
         text.starts_with("CORS_ALLOWED_ORIGINS") || text.starts_with("CORS_ORIGIN_WHITELIST")
     });
-    for stmt in statements.iter().copied() {
-        let Some(assign) = stmt.named_child(0).filter(|n| n.kind() == "assignment") else { continue };
-        let (Some(left), Some(right)) = (assign.child_by_field_name("left"), assign.child_by_field_name("right"))
-        else {
+    for &stmt in &statements {
+        let Some(assign) = stmt.named_child(0).filter(|n| n.kind() == "assignment") else {
             continue;
         };
-        if left.kind() != "identifier" || !DJANGO_SETTINGS.contains(&ctx.text(left)) || right.kind() != "true" {
+        let (Some(left), Some(right)) = (
+            assign.child_by_field_name("left"),
+            assign.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        if left.kind() != "identifier"
+            || !DJANGO_SETTINGS.contains(&ctx.text(left))
+            || right.kind() != "true"
+        {
             continue;
         }
         let credentials = statements.iter().any(|s| {
@@ -201,14 +267,31 @@ fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) 
             t.starts_with("CORS_ALLOW_CREDENTIALS=True")
         });
         let fix = if lists_origins {
-            Fix::new("Stop allowing every origin", Safety::Unsafe, vec![Edit::replace(right.byte_range(), "False")])
+            Fix::new(
+                "Stop allowing every origin",
+                Safety::Unsafe,
+                vec![Edit::replace(right.byte_range(), "False")],
+            )
         } else {
             let (expr, import) = origins_from_env(ctx);
-            let mut edits = vec![Edit::replace(assign.byte_range(), format!("CORS_ALLOWED_ORIGINS = {expr}"))];
+            let mut edits = vec![Edit::replace(
+                assign.byte_range(),
+                format!("CORS_ALLOWED_ORIGINS = {expr}"),
+            )];
             edits.extend(import);
-            Fix::new(format!("Read allowed origins from ${ORIGINS_ENV_VAR}"), Safety::Unsafe, edits)
+            Fix::new(
+                format!("Read allowed origins from ${ORIGINS_ENV_VAR}"),
+                Safety::Unsafe,
+                edits,
+            )
         };
-        out.push(finding(meta, assign, credentials, format!("`{}` allows every origin", ctx.text(left)), Some(fix)));
+        out.push(finding(
+            meta,
+            assign,
+            credentials,
+            format!("`{}` allows every origin", ctx.text(left)),
+            Some(fix),
+        ));
     }
 }
 
@@ -218,17 +301,21 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if node.kind() != "call" {
             return;
         }
-        let Some(function) = node.child_by_field_name("function") else { return };
-        if ctx.resolve(function).is_some_and(|q| FLASK_CORS.contains(&q.as_str())) {
+        let Some(function) = node.child_by_field_name("function") else {
+            return;
+        };
+        if ctx
+            .resolve(function)
+            .is_some_and(|q| FLASK_CORS.contains(&q.as_str()))
+        {
             check_flask(ctx, meta, node, function, out);
             return;
         }
         let args = CallArgs::of(node, ctx.source);
-        if args
-            .positional
-            .iter()
-            .any(|a| ctx.resolve(*a).is_some_and(|q| CORS_MIDDLEWARE.contains(&q.as_str())))
-        {
+        if args.positional.iter().any(|a| {
+            ctx.resolve(*a)
+                .is_some_and(|q| CORS_MIDDLEWARE.contains(&q.as_str()))
+        }) {
             check_middleware(ctx, meta, node, out);
         }
     });

@@ -31,8 +31,14 @@ include!(concat!(env!("OUT_DIR"), "/queries.rs"));
 
 /// Predicates implemented by the engine, with what they test.
 pub const PREDICATES: &[(&str, &str)] = &[
-    ("pf-empty-body?", "@block holds nothing but `pass`, `...` and comments"),
-    ("pf-resolves-to?", "@expr resolves through the file's imports to one of the qualified names given"),
+    (
+        "pf-empty-body?",
+        "@block holds nothing but `pass`, `...` and comments",
+    ),
+    (
+        "pf-resolves-to?",
+        "@expr resolves through the file's imports to one of the qualified names given",
+    ),
 ];
 
 /// A compiled query rule.
@@ -67,7 +73,9 @@ impl<'t> Captures<'t> {
 
 impl std::fmt::Debug for QueryRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("QueryRule").field("patterns", &self.query.pattern_count()).finish()
+        f.debug_struct("QueryRule")
+            .field("patterns", &self.query.pattern_count())
+            .finish()
     }
 }
 
@@ -83,7 +91,9 @@ impl QueryRule {
         let mut doc = String::new();
         let mut in_doc = false;
         for line in text.lines() {
-            let Some(comment) = line.trim_start().strip_prefix(';') else { break };
+            let Some(comment) = line.trim_start().strip_prefix(';') else {
+                break;
+            };
             let comment = comment.strip_prefix(' ').unwrap_or(comment);
             if !in_doc {
                 if let Some((key, value)) = comment.split_once(':') {
@@ -98,23 +108,40 @@ impl QueryRule {
             doc.push_str(comment);
             doc.push('\n');
         }
-        let field = |k: &str| fields.get(k).copied().ok_or_else(|| err(format!("header lacks `; {k}:`")));
+        let field = |k: &str| {
+            fields
+                .get(k)
+                .copied()
+                .ok_or_else(|| err(format!("header lacks `; {k}:`")))
+        };
         let (code, name, category) = (field("code")?, field("name")?, field("category")?);
         let severity = field("severity")?;
-        let severity =
-            Severity::parse(severity).ok_or_else(|| err(format!("unknown severity `{severity}`")))?;
+        let severity = Severity::parse(severity)
+            .ok_or_else(|| err(format!("unknown severity `{severity}`")))?;
         let fixer = match fields.get("fix") {
-            Some(name) => Some(fix::query_fixer(name).ok_or_else(|| err(format!("unknown fix `{name}`")))?),
+            Some(name) => {
+                Some(fix::query_fixer(name).ok_or_else(|| err(format!("unknown fix `{name}`")))?)
+            }
             None => None,
         };
         let query = Query::new(&crate::parse::language(), text).map_err(|e| {
-            err(format!("line {}, column {}: {:?} error: {}", e.row + 1, e.column + 1, e.kind, e.message))
+            err(format!(
+                "line {}, column {}: {:?} error: {}",
+                e.row + 1,
+                e.column + 1,
+                e.kind,
+                e.message
+            ))
         })?;
-        let diagnostic =
-            query.capture_index_for_name("diagnostic").ok_or_else(|| err("no @diagnostic capture".into()))?;
+        let diagnostic = query
+            .capture_index_for_name("diagnostic")
+            .ok_or_else(|| err("no @diagnostic capture".into()))?;
         for pattern in 0..query.pattern_count() {
             for predicate in query.general_predicates(pattern) {
-                if !PREDICATES.iter().any(|(name, _)| *name == &*predicate.operator) {
+                if !PREDICATES
+                    .iter()
+                    .any(|(name, _)| *name == &*predicate.operator)
+                {
                     return Err(err(format!("unknown predicate #{}", predicate.operator)));
                 }
             }
@@ -129,7 +156,15 @@ impl QueryRule {
             doc: leak(doc.trim().to_string()),
             fixable: fixer.is_some(),
         };
-        Ok((meta, QueryRule { query, diagnostic, fixer, message }))
+        Ok((
+            meta,
+            QueryRule {
+                query,
+                diagnostic,
+                fixer,
+                message,
+            },
+        ))
     }
 
     /// Runs the query over the file and appends a finding per surviving match.
@@ -168,10 +203,17 @@ impl QueryRule {
         captures: &[tree_sitter::QueryCapture],
         ctx: &Context,
     ) -> bool {
-        let nodes_for = |index: u32| captures.iter().filter(move |c| c.index == index).map(|c| c.node);
+        let nodes_for = |index: u32| {
+            captures
+                .iter()
+                .filter(move |c| c.index == index)
+                .map(|c| c.node)
+        };
         self.query.general_predicates(pattern).iter().all(|p| {
             let mut args = p.args.iter();
-            let Some(QueryPredicateArg::Capture(target)) = args.next() else { return false };
+            let Some(QueryPredicateArg::Capture(target)) = args.next() else {
+                return false;
+            };
             let strings: Vec<&str> = args
                 .filter_map(|a| match a {
                     QueryPredicateArg::String(s) => Some(&**s),
@@ -180,8 +222,10 @@ impl QueryRule {
                 .collect();
             match &*p.operator {
                 "pf-empty-body?" => nodes_for(*target).all(is_empty_body),
-                "pf-resolves-to?" => nodes_for(*target)
-                    .all(|n| ctx.resolve(n).is_some_and(|q| strings.iter().any(|s| *s == q))),
+                "pf-resolves-to?" => nodes_for(*target).all(|n| {
+                    ctx.resolve(n)
+                        .is_some_and(|q| strings.iter().any(|s| *s == q))
+                }),
                 _ => false,
             }
         })
@@ -196,7 +240,8 @@ pub fn is_empty_body(block: Node) -> bool {
         && children.iter().all(|c| match c.kind() {
             "pass_statement" | "comment" => true,
             "expression_statement" => {
-                c.named_child_count() == 1 && c.named_child(0).is_some_and(|e| e.kind() == "ellipsis")
+                c.named_child_count() == 1
+                    && c.named_child(0).is_some_and(|e| e.kind() == "ellipsis")
             }
             _ => false,
         })
@@ -210,12 +255,15 @@ fn render_message(template: &str, captures: &Captures, ctx: &Context) -> String 
     for (name, node) in &captures.nodes {
         let text = ctx.text(*node);
         // Long or multi-line captures would make an unreadable message.
-        let text = if text.len() > 60 || text.contains('\n') { "…" } else { text };
+        let text = if text.len() > 60 || text.contains('\n') {
+            "…"
+        } else {
+            text
+        };
         out = out.replace(&format!("{{{name}}}"), text);
     }
     out
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -226,7 +274,11 @@ mod tests {
         assert!(!EMBEDDED.is_empty());
         for (file, text) in EMBEDDED {
             let (meta, _) = QueryRule::from_source(file, text).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(format!("{}.scm", meta.name), *file, "a query file is named after its rule");
+            assert_eq!(
+                format!("{}.scm", meta.name),
+                *file,
+                "a query file is named after its rule"
+            );
         }
     }
 
@@ -234,12 +286,21 @@ mod tests {
     fn unknown_predicates_and_missing_headers_are_rejected() {
         let header = "; code: PF999\n; name: x\n; category: c\n; severity: warning\n; message: m\n;\n; doc\n";
         let bad = format!("{header}((identifier) @diagnostic (#frobnicate? @diagnostic))");
-        assert!(QueryRule::from_source("x.scm", &bad).unwrap_err().0.contains("#frobnicate?"));
+        assert!(QueryRule::from_source("x.scm", &bad)
+            .unwrap_err()
+            .0
+            .contains("#frobnicate?"));
         let ok = format!("{header}((identifier) @diagnostic (#eq? @diagnostic \"x\"))");
         assert!(QueryRule::from_source("x.scm", &ok).is_ok());
         let no_code = "; name: x\n(identifier) @diagnostic";
-        assert!(QueryRule::from_source("x.scm", no_code).unwrap_err().0.contains("code"));
+        assert!(QueryRule::from_source("x.scm", no_code)
+            .unwrap_err()
+            .0
+            .contains("code"));
         let bad_syntax = format!("{header}(identifier @diagnostic");
-        assert!(QueryRule::from_source("x.scm", &bad_syntax).unwrap_err().0.contains("line"));
+        assert!(QueryRule::from_source("x.scm", &bad_syntax)
+            .unwrap_err()
+            .0
+            .contains("line"));
     }
 }

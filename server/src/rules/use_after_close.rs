@@ -55,13 +55,42 @@ pylint has no equivalent; ruff SIM115 asks for a context manager at `open()`."#,
 
 /// Attributes that are meant to be used after `close()`.
 const ALLOWED_AFTER_CLOSE: &[&str] = &[
-    "close", "closed", "is_closed", "name", "mode", "join", "join_thread", "wait", "wait_closed",
-    "terminate", "kill", "open", "connect", "reconnect", "reopen", "release", "aclose", "__exit__",
-    "__aexit__", "unlink", "cleanup",
+    "close",
+    "closed",
+    "is_closed",
+    "name",
+    "mode",
+    "join",
+    "join_thread",
+    "wait",
+    "wait_closed",
+    "terminate",
+    "kill",
+    "open",
+    "connect",
+    "reconnect",
+    "reopen",
+    "release",
+    "aclose",
+    "__exit__",
+    "__aexit__",
+    "unlink",
+    "cleanup",
 ];
 
 /// Functions that consume their argument, so passing a closed object to them is a read.
-const CONSUMERS: &[&str] = &["list", "tuple", "next", "iter", "len", "sorted", "enumerate", "zip", "set", "dict"];
+const CONSUMERS: &[&str] = &[
+    "list",
+    "tuple",
+    "next",
+    "iter",
+    "len",
+    "sorted",
+    "enumerate",
+    "zip",
+    "set",
+    "dict",
+];
 
 /// `X.close()` as a whole statement: returns `X`.
 fn closed_name<'t>(stmt: Node<'t>, ctx: &Context) -> Option<Node<'t>> {
@@ -73,14 +102,36 @@ fn closed_name<'t>(stmt: Node<'t>, ctx: &Context) -> Option<Node<'t>> {
     if args.named_child_count() != 0 {
         return None;
     }
-    let function = call.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
-    let object = function.child_by_field_name("object").filter(|o| o.kind() == "identifier")?;
+    let function = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")?;
+    let object = function
+        .child_by_field_name("object")
+        .filter(|o| o.kind() == "identifier")?;
     let method = function.child_by_field_name("attribute")?;
     (ctx.text(method) == "close").then_some(object)
 }
 
-fn is_scope(node: Node) -> bool {
-    matches!(node.kind(), "function_definition" | "class_definition" | "lambda")
+/// Code below this node does not run now (a nested scope), or runs expecting the object to be
+/// closed (`self.assertRaises(ValueError, f.read)`, `with pytest.raises(ValueError): f.read()`).
+fn is_skipped_subtree(node: Node, ctx: &Context) -> bool {
+    match node.kind() {
+        "function_definition" | "class_definition" | "lambda" | "assert_statement" => true,
+        // Tests inspect the closed object on purpose: `self.assertTrue(f.closed)`, `m.assert_called()`.
+        "call" => node.child_by_field_name("function").is_some_and(|f| {
+            let name = ctx.text(f).rsplit('.').next().unwrap_or("");
+            expects_raise(ctx.text(f)) || name.starts_with("assert")
+        }),
+        "with_statement" => node
+            .named_child(0)
+            .filter(|c| c.kind() == "with_clause")
+            .is_some_and(|c| expects_raise(ctx.text(c))),
+        _ => false,
+    }
+}
+
+fn expects_raise(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("raises")
 }
 
 /// Whether `stmt` (anywhere inside) binds `name`.
@@ -94,7 +145,8 @@ fn rebinds(stmt: Node, name: &str, ctx: &Context) -> bool {
             "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
             "for_statement" | "for_in_clause" => n.child_by_field_name("left"),
             "named_expression" => n.child_by_field_name("name"),
-            "as_pattern_target" | "delete_statement" | "global_statement" | "nonlocal_statement" => Some(n),
+            "as_pattern_target" | "delete_statement" | "global_statement"
+            | "nonlocal_statement" => Some(n),
             "function_definition" | "class_definition" => n.child_by_field_name("name"),
             "import_statement" | "import_from_statement" => Some(n),
             _ => None,
@@ -133,11 +185,22 @@ fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> 
             }
             skip_below = None;
         }
-        if is_scope(n) {
+        if is_skipped_subtree(n, ctx) {
             skip_below = Some(n);
             return;
         }
         if n.kind() != "identifier" || ctx.text(n) != name {
+            return;
+        }
+        // Waiting for the close to finish is the point of `transport._wait()` and the like.
+        if n.parent()
+            .and_then(|p| p.child_by_field_name("attribute"))
+            .is_some_and(|a| {
+                let attr = ctx.text(a);
+                // `is_closing()` and private state are inspections, not reads of the resource.
+                attr.starts_with("wait") || attr.starts_with('_') || attr.starts_with("is_")
+            })
+        {
             return;
         }
         let Some(parent) = n.parent() else { return };
@@ -158,25 +221,39 @@ fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> 
             _ => false,
         };
         if used {
-            found = Some(if matches!(parent.kind(), "attribute" | "subscript" | "call") { parent } else { n });
+            found = Some(
+                if matches!(parent.kind(), "attribute" | "subscript" | "call") {
+                    parent
+                } else {
+                    n
+                },
+            );
         }
     });
     found
 }
 
 fn ends_flow(stmt: Node) -> bool {
-    matches!(stmt.kind(), "return_statement" | "raise_statement" | "break_statement" | "continue_statement")
+    matches!(
+        stmt.kind(),
+        "return_statement" | "raise_statement" | "break_statement" | "continue_statement"
+    )
 }
 
 /// Checks one block (or the module body).
 fn check_block(ctx: &Context, meta: &'static RuleMeta, block: Node, out: &mut Vec<Finding>) {
     let mut cursor = block.walk();
-    let statements: Vec<Node> = block.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect();
+    let statements: Vec<Node> = block
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect();
     for (i, stmt) in statements.iter().enumerate() {
-        let Some(object) = closed_name(*stmt, ctx) else { continue };
+        let Some(object) = closed_name(*stmt, ctx) else {
+            continue;
+        };
         let name = ctx.text(object);
         // `plt.close()`, `os.close` on a module: the module is still usable.
-        if ctx.imports().get(name).is_some() {
+        if ctx.imports().get(name).is_some() || name == "self" || name == "cls" {
             continue;
         }
         let mut first: Option<Node> = None;
@@ -193,7 +270,9 @@ fn check_block(ctx: &Context, meta: &'static RuleMeta, block: Node, out: &mut Ve
                 break;
             }
         }
-        let (Some(use_node), Some(last)) = (first, last_using_stmt) else { continue };
+        let (Some(use_node), Some(last)) = (first, last_using_stmt) else {
+            continue;
+        };
         let line = ctx.source[..stmt.start_byte()].matches('\n').count() + 1;
         out.push(Finding {
             rule: meta,
@@ -216,7 +295,11 @@ fn move_close_fix(ctx: &Context, close: Node, last: Node, name: &str) -> Option<
         && src[close.end_byte()..close_end].trim().is_empty();
     let last_end = line_end(src, last.end_byte());
     // A close after `return f.read()` would never run.
-    if ends_flow(last) || !alone || !src[last.end_byte()..last_end].trim().is_empty() || last_end <= close_end {
+    if ends_flow(last)
+        || !alone
+        || !src[last.end_byte()..last_end].trim().is_empty()
+        || last_end <= close_end
+    {
         return None;
     }
     let indent = indentation_at(src, close.start_byte());
@@ -229,7 +312,10 @@ fn move_close_fix(ctx: &Context, close: Node, last: Node, name: &str) -> Option<
     Some(Fix::new(
         format!("Move `{name}.close()` after its last use"),
         Safety::Unsafe,
-        vec![Edit::replace(close_line..close_end, ""), Edit::insert(last_end, insertion)],
+        vec![
+            Edit::replace(close_line..close_end, ""),
+            Edit::insert(last_end, insertion),
+        ],
     ))
 }
 

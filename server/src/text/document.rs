@@ -54,7 +54,12 @@ impl Document {
     pub fn new(version: i32, text: &str) -> Result<Self, parse::ParseError> {
         let rope = Rope::from_str(text);
         let tree = parse::parse_rope(&rope, None)?;
-        Ok(Document { version, rope, tree, text: Some(Arc::from(text)) })
+        Ok(Document {
+            version,
+            rope,
+            tree,
+            text: Some(Arc::from(text)),
+        })
     }
 
     /// The whole text as a shared string.
@@ -88,8 +93,10 @@ impl Document {
                     whole_text_replaced = true;
                 }
                 Some((start, end)) => {
-                    let start_byte = position::to_byte(&rope, start, enc).map_err(EditError::Position)?;
-                    let end_byte = position::to_byte(&rope, end, enc).map_err(EditError::Position)?;
+                    let start_byte =
+                        position::to_byte(&rope, start, enc).map_err(EditError::Position)?;
+                    let end_byte =
+                        position::to_byte(&rope, end, enc).map_err(EditError::Position)?;
                     if end_byte < start_byte {
                         return Err(EditError::ReversedRange { start, end });
                     }
@@ -100,7 +107,11 @@ impl Document {
                 }
             }
         }
-        let old = if whole_text_replaced { None } else { Some(&tree) };
+        let old = if whole_text_replaced {
+            None
+        } else {
+            Some(&tree)
+        };
         let new_tree = parse::parse_rope(&rope, old).map_err(EditError::Parse)?;
         self.rope = rope;
         self.tree = new_tree;
@@ -143,8 +154,12 @@ mod tests {
     #[test]
     fn incremental_edit_matches_fresh_parse() {
         let mut doc = Document::new(1, "def f():\n    pass\n").unwrap();
-        doc.apply_changes(2, &[change(1, 4, 1, 8, "return '中文😀'")], PositionEncoding::Utf16)
-            .unwrap();
+        doc.apply_changes(
+            2,
+            &[change(1, 4, 1, 8, "return '中文😀'")],
+            PositionEncoding::Utf16,
+        )
+        .unwrap();
         let text = doc.text();
         assert_eq!(&*text, "def f():\n    return '中文😀'\n");
         let fresh = parse::parse_str(&text).unwrap();
@@ -170,8 +185,15 @@ mod tests {
     #[test]
     fn full_text_change_replaces_everything() {
         let mut doc = Document::new(1, "x = 1\n").unwrap();
-        doc.apply_changes(2, &[TextChange { range: None, text: "y = 2\n".into() }], PositionEncoding::Utf8)
-            .unwrap();
+        doc.apply_changes(
+            2,
+            &[TextChange {
+                range: None,
+                text: "y = 2\n".into(),
+            }],
+            PositionEncoding::Utf8,
+        )
+        .unwrap();
         assert_eq!(&*doc.text(), "y = 2\n");
     }
 }

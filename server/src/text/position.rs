@@ -36,7 +36,10 @@ impl std::fmt::Display for PositionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PositionError::LineOutOfRange { line, lines } => {
-                write!(f, "line {line} is beyond the end of a document of {lines} lines")
+                write!(
+                    f,
+                    "line {line} is beyond the end of a document of {lines} lines"
+                )
             }
         }
     }
@@ -65,7 +68,10 @@ pub fn to_byte(rope: &Rope, pos: LineCol, enc: PositionEncoding) -> Result<usize
     let line = pos.line as usize;
     let lines = rope.len_lines();
     if line >= lines {
-        return Err(PositionError::LineOutOfRange { line: pos.line, lines });
+        return Err(PositionError::LineOutOfRange {
+            line: pos.line,
+            lines,
+        });
     }
     let line_start = rope.line_to_byte(line);
     let content_len = line_content_len_bytes(rope, line);
@@ -115,7 +121,10 @@ pub fn to_line_col(rope: &Rope, byte: usize, enc: PositionEncoding) -> LineCol {
         }
         PositionEncoding::Utf32 => rope.byte_to_char(byte) - rope.byte_to_char(line_start),
     };
-    LineCol { line: line as u32, col: col as u32 }
+    LineCol {
+        line: line as u32,
+        col: col as u32,
+    }
 }
 
 /// The tree-sitter point (row, byte column) of a byte offset.
@@ -126,7 +135,10 @@ pub fn to_line_col(rope: &Rope, byte: usize, enc: PositionEncoding) -> LineCol {
 pub fn to_point(rope: &Rope, byte: usize) -> tree_sitter::Point {
     let byte = byte.min(rope.len_bytes());
     let row = rope.byte_to_line(byte);
-    tree_sitter::Point { row, column: byte - rope.line_to_byte(row) }
+    tree_sitter::Point {
+        row,
+        column: byte - rope.line_to_byte(row),
+    }
 }
 
 /// Byte offsets of line starts for a plain string, for callers (the CLI) that hold a `&str`
@@ -171,7 +183,10 @@ impl LineIndex {
             PositionEncoding::Utf16 => prefix.encode_utf16().count(),
             PositionEncoding::Utf32 => prefix.chars().count(),
         };
-        LineCol { line: line as u32, col: col as u32 }
+        LineCol {
+            line: line as u32,
+            col: col as u32,
+        }
     }
 
     /// The byte range of a zero-based line's content, without its line break.
@@ -204,12 +219,24 @@ mod tests {
         let rope = Rope::from_str(TEXT);
         // Line 2: c = '😀x' — the emoji is two UTF-16 units and four UTF-8 bytes.
         let x_byte = TEXT.find('x').unwrap();
-        assert_eq!(to_line_col(&rope, x_byte, PositionEncoding::Utf16), lc(2, 7));
+        assert_eq!(
+            to_line_col(&rope, x_byte, PositionEncoding::Utf16),
+            lc(2, 7)
+        );
         assert_eq!(to_line_col(&rope, x_byte, PositionEncoding::Utf8), lc(2, 9));
-        assert_eq!(to_line_col(&rope, x_byte, PositionEncoding::Utf32), lc(2, 6));
-        assert_eq!(to_byte(&rope, lc(2, 7), PositionEncoding::Utf16), Ok(x_byte));
+        assert_eq!(
+            to_line_col(&rope, x_byte, PositionEncoding::Utf32),
+            lc(2, 6)
+        );
+        assert_eq!(
+            to_byte(&rope, lc(2, 7), PositionEncoding::Utf16),
+            Ok(x_byte)
+        );
         assert_eq!(to_byte(&rope, lc(2, 9), PositionEncoding::Utf8), Ok(x_byte));
-        assert_eq!(to_byte(&rope, lc(2, 6), PositionEncoding::Utf32), Ok(x_byte));
+        assert_eq!(
+            to_byte(&rope, lc(2, 6), PositionEncoding::Utf32),
+            Ok(x_byte)
+        );
     }
 
     #[test]
@@ -221,7 +248,11 @@ mod tests {
             if TEXT.as_bytes()[byte] == b'\n' && byte > 0 && TEXT.as_bytes()[byte - 1] == b'\r' {
                 continue;
             }
-            for enc in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            for enc in [
+                PositionEncoding::Utf8,
+                PositionEncoding::Utf16,
+                PositionEncoding::Utf32,
+            ] {
                 let pos = to_line_col(&rope, byte, enc);
                 assert_eq!(index.line_col(TEXT, byte, enc), pos, "byte {byte} {enc:?}");
                 // Line breaks map to the end of their line, which is the same byte.
@@ -234,8 +265,14 @@ mod tests {
     fn column_past_line_end_clamps_before_the_line_break() {
         let rope = Rope::from_str(TEXT);
         let end_of_line_1 = TEXT.find('\r').unwrap();
-        assert_eq!(to_byte(&rope, lc(1, 99), PositionEncoding::Utf16), Ok(end_of_line_1));
-        assert_eq!(to_byte(&rope, lc(1, 99), PositionEncoding::Utf8), Ok(end_of_line_1));
+        assert_eq!(
+            to_byte(&rope, lc(1, 99), PositionEncoding::Utf16),
+            Ok(end_of_line_1)
+        );
+        assert_eq!(
+            to_byte(&rope, lc(1, 99), PositionEncoding::Utf8),
+            Ok(end_of_line_1)
+        );
     }
 
     #[test]
@@ -243,14 +280,20 @@ mod tests {
         let rope = Rope::from_str(TEXT);
         let e_acute = TEXT.find('é').unwrap();
         let col = (e_acute + 1) as u32; // the second byte of é
-        assert_eq!(to_byte(&rope, lc(0, col), PositionEncoding::Utf8), Ok(e_acute));
+        assert_eq!(
+            to_byte(&rope, lc(0, col), PositionEncoding::Utf8),
+            Ok(e_acute)
+        );
     }
 
     #[test]
     fn line_past_the_end_is_an_error() {
         let rope = Rope::from_str(TEXT);
         // The text ends with a line break, so line 3 exists (empty) and line 4 does not.
-        assert_eq!(to_byte(&rope, lc(3, 0), PositionEncoding::Utf16), Ok(TEXT.len()));
+        assert_eq!(
+            to_byte(&rope, lc(3, 0), PositionEncoding::Utf16),
+            Ok(TEXT.len())
+        );
         assert!(to_byte(&rope, lc(4, 0), PositionEncoding::Utf16).is_err());
     }
 
@@ -259,6 +302,9 @@ mod tests {
         let text = "a\rb\n";
         let rope = Rope::from_str(text);
         assert_eq!(to_line_col(&rope, 2, PositionEncoding::Utf16), lc(1, 0));
-        assert_eq!(LineIndex::new(text).line_col(text, 2, PositionEncoding::Utf16), lc(1, 0));
+        assert_eq!(
+            LineIndex::new(text).line_col(text, 2, PositionEncoding::Utf16),
+            lc(1, 0)
+        );
     }
 }
