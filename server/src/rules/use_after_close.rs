@@ -15,9 +15,11 @@ pub static META: RuleMeta = RuleMeta {
     summary: "Object used after it was closed",
     fixable: true,
     doc: r#"## What it does
-Finds a name whose `.close()` is called and which is then read — an attribute, a method call, a
-subscript, iteration, or an argument to `list`/`next`/`len`-like consumers — by a later statement of
-the same block, with no rebinding in between. The seed case is a workbook read after `wb.close()`.
+Finds a name whose `.close()` is called and which is then read — a method call, a subscript,
+iteration, a workbook view (`sheetnames`, `worksheets`, `active`), or an argument to
+`list`/`next`/`len`-like consumers — by a later statement of the same block, with no rebinding in
+between. Plain attributes (`resp.url`, `f.name`) are in-memory metadata that stays valid and are
+not reported. The seed case is a workbook read after `wb.close()`.
 
 To stay precise it only follows straight-line code: a close inside a branch, a use in another
 function, or anything after a `return`/`raise`/`break`/`continue` is not reported. Names bound to an
@@ -77,6 +79,9 @@ const ALLOWED_AFTER_CLOSE: &[&str] = &[
     "unlink",
     "cleanup",
 ];
+
+/// Attributes that read a closed workbook's contents (openpyxl), flagged even without a call.
+const READ_ATTRIBUTES: &[&str] = &["sheetnames", "worksheets", "active", "chartsheets"];
 
 /// Functions that consume their argument, so passing a closed object to them is a read.
 const CONSUMERS: &[&str] = &[
@@ -205,11 +210,21 @@ fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> 
         }
         let Some(parent) = n.parent() else { return };
         let used = match parent.kind() {
+            // A method call reads the resource; a plain attribute is usually in-memory metadata
+            // (`resp.url`, `r.request`) that stays valid, except the workbook views in READ_ATTRIBUTES.
             "attribute" => {
+                let called = parent.parent().is_some_and(|p| {
+                    p.kind() == "call" && p.child_by_field_name("function") == Some(parent)
+                });
                 parent.child_by_field_name("object") == Some(n)
-                    && parent
-                        .child_by_field_name("attribute")
-                        .is_some_and(|a| !ALLOWED_AFTER_CLOSE.contains(&ctx.text(a)))
+                    && parent.child_by_field_name("attribute").is_some_and(|a| {
+                        let attr = ctx.text(a);
+                        if called {
+                            !ALLOWED_AFTER_CLOSE.contains(&attr)
+                        } else {
+                            READ_ATTRIBUTES.contains(&attr)
+                        }
+                    })
             }
             "subscript" => parent.child_by_field_name("value") == Some(n),
             "call" => parent.child_by_field_name("function") == Some(n),
