@@ -205,6 +205,40 @@ impl<'t> CallArgs<'t> {
     }
 }
 
+/// A module-level `name = value` statement.
+#[derive(Debug, Clone, Copy)]
+pub struct ModuleAssignment<'t> {
+    /// The whole statement.
+    pub statement: Node<'t>,
+    /// The `name = value` assignment inside it.
+    pub assignment: Node<'t>,
+    /// The target, always a plain identifier.
+    pub name: Node<'t>,
+    pub value: Node<'t>,
+}
+
+/// Every top-level assignment to a plain name, in order (`x = 1`, not `a.b = 1` or `x: int`).
+pub fn module_assignments(root: Node<'_>) -> Vec<ModuleAssignment<'_>> {
+    let mut cursor = root.walk();
+    root.named_children(&mut cursor)
+        .filter_map(|statement| {
+            let assignment = statement
+                .named_child(0)
+                .filter(|n| n.kind() == "assignment")?;
+            let name = assignment
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier")?;
+            let value = assignment.child_by_field_name("right")?;
+            Some(ModuleAssignment {
+                statement,
+                assignment,
+                name,
+                value,
+            })
+        })
+        .collect()
+}
+
 /// Calls `f` on every node of the tree below `root`, in document order.
 pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
     let mut cursor = root.walk();

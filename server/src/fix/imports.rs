@@ -4,6 +4,7 @@
 
 use tree_sitter::Node;
 
+use crate::analysis::semantic::{module_assignments, ModuleAssignment};
 use crate::analysis::{Context, Edit};
 
 /// Names a module logger usually goes by, most common first.
@@ -226,20 +227,13 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
     };
     let mut candidates: Vec<(String, usize)> = Vec::new();
     let mut other_bindings: Vec<String> = Vec::new();
-    let mut cursor = root.walk();
-    for stmt in root.named_children(&mut cursor) {
-        let Some(assign) = stmt.named_child(0).filter(|n| n.kind() == "assignment") else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
-        if left.kind() != "identifier" {
-            continue;
-        }
+    for ModuleAssignment {
+        statement: stmt,
+        name: left,
+        value: right,
+        ..
+    } in module_assignments(root)
+    {
         let is_factory = right.kind() == "call"
             && right
                 .child_by_field_name("function")

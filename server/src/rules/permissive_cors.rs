@@ -3,7 +3,9 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
-use crate::analysis::semantic::{is_string_literal, walk, CallArgs};
+use crate::analysis::semantic::{
+    is_string_literal, module_assignments, walk, CallArgs, ModuleAssignment,
+};
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::arguments::add_keyword_argument;
 use crate::fix::imports::ensure_module_import;
@@ -129,6 +131,25 @@ fn finding(
     }
 }
 
+/// Reports a wildcard origins value, with the fix that reads the origins from the environment.
+fn report_wildcard(
+    ctx: &Context,
+    meta: &'static RuleMeta,
+    value: Node,
+    credentials: bool,
+    what: &str,
+    out: &mut Vec<Finding>,
+) {
+    let fix = fix_replacing(ctx, value);
+    out.push(finding(
+        meta,
+        value,
+        credentials,
+        what.to_string(),
+        Some(fix),
+    ));
+}
+
 /// The `"origins": "*"` value inside a flask-cors `resources={...}` dictionary, if any.
 fn wildcard_resource<'t>(resources: Node<'t>, ctx: &Context) -> Option<Node<'t>> {
     let mut found = None;
@@ -160,27 +181,27 @@ fn check_flask(
     let credentials = is_true(args.keyword("supports_credentials"));
     if let Some(origins) = args.keyword("origins") {
         if is_wildcard(origins, ctx) {
-            let fix = fix_replacing(ctx, origins);
-            out.push(finding(
+            report_wildcard(
+                ctx,
                 meta,
                 origins,
                 credentials,
-                "CORS allows every origin (`origins=\"*\"`)".into(),
-                Some(fix),
-            ));
+                "CORS allows every origin (`origins=\"*\"`)",
+                out,
+            );
         }
         return;
     }
     if let Some(resources) = args.keyword("resources") {
         if let Some(value) = wildcard_resource(resources, ctx) {
-            let fix = fix_replacing(ctx, value);
-            out.push(finding(
+            report_wildcard(
+                ctx,
                 meta,
                 value,
                 credentials,
-                "CORS resource allows every origin (`\"origins\": \"*\"`)".into(),
-                Some(fix),
-            ));
+                "CORS resource allows every origin (`\"origins\": \"*\"`)",
+                out,
+            );
         }
         return;
     }
@@ -213,14 +234,14 @@ fn check_middleware(ctx: &Context, meta: &'static RuleMeta, call: Node, out: &mu
     let credentials = is_true(args.keyword("allow_credentials"));
     if let Some(origins) = args.keyword("allow_origins") {
         if is_wildcard(origins, ctx) {
-            let fix = fix_replacing(ctx, origins);
-            out.push(finding(
+            report_wildcard(
+                ctx,
                 meta,
                 origins,
                 credentials,
-                "`CORSMiddleware` allows every origin (`allow_origins=[\"*\"]`)".into(),
-                Some(fix),
-            ));
+                "`CORSMiddleware` allows every origin (`allow_origins=[\"*\"]`)",
+                out,
+            );
         }
     }
     if let Some(regex) = args.keyword("allow_origin_regex") {
@@ -246,20 +267,14 @@ fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) 
         let text = ctx.text(*s);
         text.starts_with("CORS_ALLOWED_ORIGINS") || text.starts_with("CORS_ORIGIN_WHITELIST")
     });
-    for &stmt in &statements {
-        let Some(assign) = stmt.named_child(0).filter(|n| n.kind() == "assignment") else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
-        if left.kind() != "identifier"
-            || !DJANGO_SETTINGS.contains(&ctx.text(left))
-            || right.kind() != "true"
-        {
+    for ModuleAssignment {
+        assignment: assign,
+        name: left,
+        value: right,
+        ..
+    } in module_assignments(root)
+    {
+        if !DJANGO_SETTINGS.contains(&ctx.text(left)) || right.kind() != "true" {
             continue;
         }
         let credentials = statements.iter().any(|s| {
