@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| analyze(&source, &tree))
     });
 
-    let mut doc = Document::new(1, &source).unwrap();
+    let mut doc = Document::new(1, &source);
     let mut version = 1;
     let mut typed = false;
     c.bench_function("keystroke on 10k lines (edit + reparse + analyze)", |b| {
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
             doc.apply_changes(version, &[change], PositionEncoding::Utf16)
                 .unwrap();
             let text = doc.text();
-            analyze(&text, &doc.tree)
+            analyze(&text, doc.tree().unwrap())
         })
     });
 }

@@ -1,9 +1,11 @@
 //! The Python parser: one tree-sitter `Parser` per thread, reused across files.
 
 use std::cell::RefCell;
+use std::ops::ControlFlow;
+use std::time::Instant;
 
 use ropey::Rope;
-use tree_sitter::{Language, Parser, Tree};
+use tree_sitter::{Language, ParseOptions, Parser, Tree};
 
 /// The tree-sitter Python grammar Preflight is built against.
 pub fn language() -> Language {
@@ -53,8 +55,12 @@ pub fn parse_str(text: &str) -> Result<Tree, ParseError> {
     with_parser(|p| p.parse(text, None))
 }
 
-/// Parses a rope, reusing `old` (already edited with `Tree::edit`) for an incremental parse.
-pub fn parse_rope(rope: &Rope, old: Option<&Tree>) -> Result<Tree, ParseError> {
+/// Parses a rope like [`parse_rope`], giving up at `deadline`.
+pub fn parse_rope_until(
+    rope: &Rope,
+    old: Option<&Tree>,
+    deadline: Instant,
+) -> Result<Tree, ParseError> {
     let len = rope.len_bytes();
     let mut read = |byte: usize, _: tree_sitter::Point| -> &[u8] {
         if byte >= len {
@@ -63,5 +69,19 @@ pub fn parse_rope(rope: &Rope, old: Option<&Tree>) -> Result<Tree, ParseError> {
         let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
         &chunk.as_bytes()[byte - chunk_start..]
     };
-    with_parser(|p| p.parse_with_options(&mut read, old, None))
+    // Checked every few hundred tokens by tree-sitter, so the cost is negligible.
+    let mut progress = |_: &tree_sitter::ParseState| {
+        if Instant::now() > deadline {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    with_parser(|p| {
+        p.parse_with_options(
+            &mut read,
+            old,
+            Some(ParseOptions::new().progress_callback(&mut progress)),
+        )
+    })
 }

@@ -8,6 +8,7 @@ pub mod finding;
 pub mod semantic;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
 
 use tree_sitter::Tree;
 
@@ -21,9 +22,28 @@ use crate::rules;
 /// Each rule runs isolated: a rule that panics is logged with its code and skipped, so one bug can
 /// never hide the findings of the others or take down the server.
 pub fn analyze(source: &str, tree: &Tree) -> Vec<Finding> {
+    analyze_until(source, tree, None).findings
+}
+
+/// The result of an analysis that may have been cut short.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    /// Codes of the rules that did not run because the deadline passed.
+    pub skipped_rules: Vec<&'static str>,
+}
+
+/// Like [`analyze`], but stops starting rules once `deadline` has passed, so one pathological file
+/// cannot hold a worker for long; the rules that did not run are reported.
+pub fn analyze_until(source: &str, tree: &Tree, deadline: Option<Instant>) -> Analysis {
     let ctx = Context::new(source, tree);
     let mut findings = Vec::new();
+    let mut skipped_rules = Vec::new();
     for rule in rules::registry().rules() {
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            skipped_rules.push(rule.meta.code);
+            continue;
+        }
         let mut out = Vec::new();
         let result = catch_unwind(AssertUnwindSafe(|| rule.check(&ctx, &mut out)));
         match result {
@@ -46,7 +66,10 @@ pub fn analyze(source: &str, tree: &Tree) -> Vec<Finding> {
     });
     // Several query patterns may match the same node (say, each type in an `except (A, B)` tuple).
     findings.dedup_by(|a, b| a.rule.code == b.rule.code && a.range == b.range);
-    findings
+    Analysis {
+        findings,
+        skipped_rules,
+    }
 }
 
 /// Parses and analyses a string in one step (for the CLI and tests, which hold no tree).

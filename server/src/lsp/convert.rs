@@ -67,6 +67,18 @@ pub fn to_diagnostic(rope: &Rope, f: &Finding, enc: PositionEncoding) -> Diagnos
     }
 }
 
+/// An information diagnostic at the top of the file, for what Preflight says about the file itself
+/// (skipped as too large, analysis cut short).
+pub fn notice(message: &str) -> Diagnostic {
+    Diagnostic {
+        range: Range::default(),
+        severity: Some(DiagnosticSeverity::INFORMATION),
+        source: Some("preflight".to_string()),
+        message: message.to_string(),
+        ..Diagnostic::default()
+    }
+}
+
 /// Edits as protocol text edits.
 pub fn to_text_edits(rope: &Rope, edits: &[Edit], enc: PositionEncoding) -> Vec<TextEdit> {
     edits

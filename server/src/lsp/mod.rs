@@ -4,6 +4,7 @@
 mod convert;
 mod server;
 mod store;
+pub mod transport;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -27,10 +28,13 @@ pub fn run_stdio() -> i32 {
     let shutdown = Arc::new(AtomicBool::new(false));
     let flag = shutdown.clone();
     runtime.block_on(async move {
+        let pipes = transport::start(tokio::io::stdin(), tokio::io::stdout());
         let (service, socket) = LspService::new(move |client| server::Backend::new(client, flag));
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        Server::new(pipes.input, pipes.output, socket)
             .serve(service)
             .await;
+        // Let the last responses reach stdout before the process ends.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), pipes.flushed).await;
     });
     // Analyses still running in the background must not keep the process alive after `exit`.
     runtime.shutdown_background();

@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
@@ -16,16 +16,26 @@ use super::convert;
 use super::store::{Analysis, Entry, Store};
 use crate::analysis;
 use crate::fix::apply::{fix_all, FixMode};
+use crate::text::document::Limits;
 use crate::text::{Document, PositionEncoding, TextChange};
 
 /// Debounce between a change and its analysis unless the client sets `debounceMs`.
 const DEFAULT_DEBOUNCE_MS: u64 = 50;
+
+/// How long the rules may run on one version of one file before the rest are skipped.
+const DEFAULT_ANALYSIS_BUDGET_MS: u64 = 2_000;
 
 /// Options a client may pass in `initializationOptions`.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct InitOptions {
     debounce_ms: Option<u64>,
+    /// Documents larger than this (bytes) are not analysed.
+    max_file_size: Option<usize>,
+    /// Milliseconds a parse may take before the document is skipped.
+    parse_budget_ms: Option<u64>,
+    /// Milliseconds the rules may take on one version before the rest are skipped.
+    analysis_budget_ms: Option<u64>,
 }
 
 /// State shared by every handler and background analysis.
@@ -34,6 +44,8 @@ struct Shared {
     store: Store,
     encoding: OnceLock<PositionEncoding>,
     debounce_ms: AtomicU64,
+    analysis_budget_ms: AtomicU64,
+    limits: OnceLock<Limits>,
     shutdown: Arc<AtomicBool>,
     /// Serialises publishing so that a slow analysis of an old version never lands after a newer one.
     publish: tokio::sync::Mutex<()>,
@@ -53,6 +65,8 @@ impl Backend {
                 store: Store::default(),
                 encoding: OnceLock::new(),
                 debounce_ms: AtomicU64::new(DEFAULT_DEBOUNCE_MS),
+                analysis_budget_ms: AtomicU64::new(DEFAULT_ANALYSIS_BUDGET_MS),
+                limits: OnceLock::new(),
                 shutdown,
                 publish: tokio::sync::Mutex::new(()),
             }),
@@ -82,20 +96,42 @@ impl Shared {
         }
         let snapshot = self.store.snapshot(uri)?;
         let text = snapshot.text.clone();
-        let joined =
-            tokio::task::spawn_blocking(move || analysis::analyze(&snapshot.text, &snapshot.tree))
-                .await;
-        let findings = match joined {
-            Ok(f) => Arc::new(f),
+        let budget = Duration::from_millis(self.analysis_budget_ms.load(Ordering::Relaxed));
+        let (version, skipped) = (snapshot.version, snapshot.skipped);
+        let joined = tokio::task::spawn_blocking(move || {
+            let tree = snapshot.tree?;
+            Some(analysis::analyze_until(
+                &snapshot.text,
+                &tree,
+                Some(Instant::now() + budget),
+            ))
+        })
+        .await;
+        let (findings, notice) = match joined {
+            Ok(Some(a)) => {
+                let notice = (!a.skipped_rules.is_empty()).then(|| {
+                    format!(
+                        "Preflight stopped analysing this file after {} ms; rules not run: {}",
+                        budget.as_millis(),
+                        a.skipped_rules.join(", ")
+                    )
+                });
+                (Arc::new(a.findings), notice)
+            }
+            Ok(None) => (Arc::new(Vec::new()), skipped.map(|s| s.to_string())),
             Err(e) => {
                 tracing::error!(uri = uri.as_str(), "analysis failed: {e}");
                 return None;
             }
         };
+        if let Some(notice) = &notice {
+            tracing::info!(uri = uri.as_str(), "{notice}");
+        }
         let result = Analysis {
-            version: snapshot.version,
+            version,
             text,
             findings,
+            notice,
         };
         if let Some(mut entry) = self.store.docs.get_mut(uri) {
             if entry.doc.version == result.version {
@@ -132,11 +168,13 @@ impl Shared {
                 entry.published = Some(analysis.version);
                 let enc = this.encoding();
                 let rope = &entry.doc.rope;
-                analysis
+                let mut diagnostics: Vec<Diagnostic> = analysis
                     .findings
                     .iter()
                     .map(|f| convert::to_diagnostic(rope, f, enc))
-                    .collect::<Vec<_>>()
+                    .collect();
+                diagnostics.extend(analysis.notice.as_deref().map(convert::notice));
+                diagnostics
             };
             this.client
                 .publish_diagnostics(uri, diagnostics, Some(analysis.version))
@@ -184,6 +222,16 @@ impl LanguageServer for Backend {
                     if let Some(ms) = o.debounce_ms {
                         self.shared.debounce_ms.store(ms, Ordering::Relaxed);
                     }
+                    if let Some(ms) = o.analysis_budget_ms {
+                        self.shared.analysis_budget_ms.store(ms, Ordering::Relaxed);
+                    }
+                    let defaults = Limits::default();
+                    let _ = self.shared.limits.set(Limits {
+                        max_bytes: o.max_file_size.unwrap_or(defaults.max_bytes),
+                        parse_budget: o
+                            .parse_budget_ms
+                            .map_or(defaults.parse_budget, Duration::from_millis),
+                    });
                 }
                 Err(e) => tracing::warn!("ignoring invalid initializationOptions: {e}"),
             }
@@ -231,13 +279,8 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let item = params.text_document;
-        let doc = match Document::new(item.version, &item.text) {
-            Ok(doc) => doc,
-            Err(e) => {
-                tracing::error!(uri = item.uri.as_str(), "cannot parse: {e}");
-                return;
-            }
-        };
+        let limits = self.shared.limits.get().copied().unwrap_or_default();
+        let doc = Document::with_limits(item.version, &item.text, limits);
         // Re-opening replaces the old state: the client's text is the truth.
         self.shared.store.docs.insert(
             item.uri.clone(),
@@ -283,6 +326,7 @@ impl LanguageServer for Backend {
                         current = entry.doc.version,
                         "version did not increase"
                     );
+                    entry.published = None;
                 }
                 match entry.doc.apply_changes(version, &changes, self.encoding()) {
                     Ok(()) => {

@@ -14,6 +14,8 @@ pub struct Analysis {
     pub version: i32,
     pub text: Arc<str>,
     pub findings: Arc<Vec<Finding>>,
+    /// Said once as an information diagnostic: why the file was skipped or analysed only in part.
+    pub notice: Option<String>,
 }
 
 /// One open document and its latest analysis, if that analysis is still for the current version.
@@ -35,7 +37,9 @@ pub struct Store {
 pub struct Snapshot {
     pub version: i32,
     pub text: Arc<str>,
-    pub tree: tree_sitter::Tree,
+    /// `None` when the document is skipped (too large, or its parse timed out).
+    pub tree: Option<tree_sitter::Tree>,
+    pub skipped: Option<crate::text::document::Skipped>,
 }
 
 impl Store {
@@ -46,7 +50,8 @@ impl Store {
         Some(Snapshot {
             version: entry.doc.version,
             text,
-            tree: entry.doc.tree.clone(),
+            tree: entry.doc.tree().cloned(),
+            skipped: entry.doc.skipped(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! An open document: its version, its text as a rope and its syntax tree, kept in step edit by edit.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ropey::Rope;
 use tree_sitter::{InputEdit, Tree};
@@ -20,7 +21,6 @@ pub struct TextChange {
 pub enum EditError {
     Position(PositionError),
     ReversedRange { start: LineCol, end: LineCol },
-    Parse(parse::ParseError),
 }
 
 impl std::fmt::Display for EditError {
@@ -32,34 +32,115 @@ impl std::fmt::Display for EditError {
                 "range end {}:{} comes before its start {}:{}",
                 end.line, end.col, start.line, start.col
             ),
-            EditError::Parse(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for EditError {}
 
+/// How much work one document may cost before Preflight stops analysing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Larger documents are kept (edits still apply) but not parsed or analysed.
+    pub max_bytes: usize,
+    /// A parse that takes longer is abandoned and the document is left unanalysed.
+    pub parse_budget: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // 10 MiB is about 250,000 lines of Python; a parse of that takes 2–3 s on a slow machine.
+        Limits {
+            max_bytes: 10 * 1024 * 1024,
+            parse_budget: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a document has no tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skipped {
+    TooLarge { bytes: usize, limit: usize },
+    ParseTimedOut { budget: Duration },
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
+        match self {
+            Skipped::TooLarge { bytes, limit } => write!(
+                f,
+                "Preflight skipped this file: {:.1} MiB is over its {:.1} MiB limit (setting `maxFileSize`)",
+                mib(*bytes),
+                mib(*limit)
+            ),
+            Skipped::ParseTimedOut { budget } => {
+                write!(f, "Preflight skipped this file: parsing took longer than {} ms", budget.as_millis())
+            }
+        }
+    }
+}
+
+/// Parses within the limits; `Err` says why there is no tree.
+fn parse_limited(rope: &Rope, old: Option<&Tree>, limits: Limits) -> Result<Tree, Skipped> {
+    if rope.len_bytes() > limits.max_bytes {
+        return Err(Skipped::TooLarge {
+            bytes: rope.len_bytes(),
+            limit: limits.max_bytes,
+        });
+    }
+    let deadline = Instant::now() + limits.parse_budget;
+    parse::parse_rope_until(rope, old, deadline).map_err(|_| Skipped::ParseTimedOut {
+        budget: limits.parse_budget,
+    })
+}
+
 /// The text of an open file and its syntax tree, which always describe the same version.
+///
+/// A document over the size limit, or whose parse ran out of time, has no tree (see [`Skipped`]);
+/// its rope still follows every edit, and it is parsed again once it fits.
 #[derive(Clone)]
 pub struct Document {
     pub version: i32,
     pub rope: Rope,
-    pub tree: Tree,
+    tree: Option<Tree>,
+    skipped: Option<Skipped>,
+    limits: Limits,
     /// The text as one string, shared with analyses running on other threads; rebuilt lazily after edits.
     text: Option<Arc<str>>,
 }
 
 impl Document {
+    /// Creates a document from its full text, with the default limits.
+    pub fn new(version: i32, text: &str) -> Self {
+        Self::with_limits(version, text, Limits::default())
+    }
+
     /// Creates a document from its full text.
-    pub fn new(version: i32, text: &str) -> Result<Self, parse::ParseError> {
+    pub fn with_limits(version: i32, text: &str, limits: Limits) -> Self {
         let rope = Rope::from_str(text);
-        let tree = parse::parse_rope(&rope, None)?;
-        Ok(Document {
+        let (tree, skipped) = match parse_limited(&rope, None, limits) {
+            Ok(tree) => (Some(tree), None),
+            Err(why) => (None, Some(why)),
+        };
+        Document {
             version,
             rope,
             tree,
+            skipped,
+            limits,
             text: Some(Arc::from(text)),
-        })
+        }
+    }
+
+    /// The syntax tree of the current text, unless the document was skipped.
+    pub fn tree(&self) -> Option<&Tree> {
+        self.tree.as_ref()
+    }
+
+    /// Why the document has no tree, if it has none.
+    pub fn skipped(&self) -> Option<Skipped> {
+        self.skipped
     }
 
     /// The whole text as a shared string.
@@ -85,7 +166,7 @@ impl Document {
         // Ropes and trees are reference-counted, so the copy that makes this transactional is cheap.
         let mut rope = self.rope.clone();
         let mut tree = self.tree.clone();
-        let mut whole_text_replaced = false;
+        let mut whole_text_replaced = tree.is_none();
         for change in changes {
             match change.range {
                 None => {
@@ -101,7 +182,7 @@ impl Document {
                         return Err(EditError::ReversedRange { start, end });
                     }
                     let edit = replace(&mut rope, start_byte, end_byte, &change.text);
-                    if !whole_text_replaced {
+                    if let (false, Some(tree)) = (whole_text_replaced, tree.as_mut()) {
                         tree.edit(&edit);
                     }
                 }
@@ -110,11 +191,15 @@ impl Document {
         let old = if whole_text_replaced {
             None
         } else {
-            Some(&tree)
+            tree.as_ref()
         };
-        let new_tree = parse::parse_rope(&rope, old).map_err(EditError::Parse)?;
+        let (new_tree, skipped) = match parse_limited(&rope, old, self.limits) {
+            Ok(tree) => (Some(tree), None),
+            Err(why) => (None, Some(why)),
+        };
         self.rope = rope;
         self.tree = new_tree;
+        self.skipped = skipped;
         self.version = version;
         self.text = None;
         Ok(())
@@ -153,7 +238,7 @@ mod tests {
 
     #[test]
     fn incremental_edit_matches_fresh_parse() {
-        let mut doc = Document::new(1, "def f():\n    pass\n").unwrap();
+        let mut doc = Document::new(1, "def f():\n    pass\n");
         doc.apply_changes(
             2,
             &[change(1, 4, 1, 8, "return '中文😀'")],
@@ -163,13 +248,16 @@ mod tests {
         let text = doc.text();
         assert_eq!(&*text, "def f():\n    return '中文😀'\n");
         let fresh = parse::parse_str(&text).unwrap();
-        assert_eq!(doc.tree.root_node().to_sexp(), fresh.root_node().to_sexp());
+        assert_eq!(
+            doc.tree().unwrap().root_node().to_sexp(),
+            fresh.root_node().to_sexp()
+        );
         assert_eq!(doc.version, 2);
     }
 
     #[test]
     fn a_bad_change_leaves_the_document_untouched() {
-        let mut doc = Document::new(1, "x = 1\n").unwrap();
+        let mut doc = Document::new(1, "x = 1\n");
         let err = doc.apply_changes(
             2,
             &[change(0, 0, 0, 1, "y"), change(9, 0, 9, 0, "boom")],
@@ -183,8 +271,46 @@ mod tests {
     }
 
     #[test]
+    fn a_document_over_the_limit_keeps_its_text_and_is_parsed_once_it_fits() {
+        let limits = Limits {
+            max_bytes: 10,
+            ..Limits::default()
+        };
+        let mut doc = Document::with_limits(1, "x = 1234567890\n", limits);
+        assert!(doc.tree().is_none());
+        assert_eq!(
+            doc.skipped(),
+            Some(Skipped::TooLarge {
+                bytes: 15,
+                limit: 10
+            })
+        );
+        doc.apply_changes(2, &[change(0, 4, 0, 14, "1")], PositionEncoding::Utf8)
+            .unwrap();
+        assert_eq!(&*doc.text(), "x = 1\n");
+        assert!(doc.skipped().is_none());
+        let fresh = parse::parse_str("x = 1\n").unwrap();
+        assert_eq!(
+            doc.tree().unwrap().root_node().to_sexp(),
+            fresh.root_node().to_sexp()
+        );
+    }
+
+    #[test]
+    fn a_parse_out_of_time_leaves_the_document_unanalysed() {
+        let limits = Limits {
+            parse_budget: std::time::Duration::ZERO,
+            ..Limits::default()
+        };
+        let text = "def f():\n    return [1, 2, 3]\n".repeat(2_000);
+        let doc = Document::with_limits(1, &text, limits);
+        assert!(doc.tree().is_none());
+        assert!(matches!(doc.skipped(), Some(Skipped::ParseTimedOut { .. })));
+    }
+
+    #[test]
     fn full_text_change_replaces_everything() {
-        let mut doc = Document::new(1, "x = 1\n").unwrap();
+        let mut doc = Document::new(1, "x = 1\n");
         doc.apply_changes(
             2,
             &[TextChange {
