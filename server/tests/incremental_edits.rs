@@ -1,12 +1,37 @@
 //! Property test: any sequence of incremental edits leaves the document's rope equal to the
 //! expected text and its incrementally parsed tree equal to a fresh parse of that text.
 
+use preflight::analysis::{analyze, analyze_str, Finding};
 use preflight::parse::parse_str;
 use preflight::text::{Document, LineCol, PositionEncoding, TextChange};
 use proptest::prelude::*;
 use tree_sitter::Node;
 
+/// A pasted block: long, multi-line, with rule triggers, CRLF and non-ASCII text.
+const PASTE: &str = "\
+import requests\r\n\
+from flask_cors import CORS\n\
+\n\
+def handler(request):\n\
+\ttry:\n\
+        return requests.get(request.url)\n\
+    except:\n\
+        pass\n\
+    wb = open('é中文😀')\n\
+    wb.close()\n\
+    return wb.read()\n\
+\n\
+CORS(app)\n\
+class Service:\n\
+    def run(self):\n\
+        for i in range(10):\n\
+            try:\n\
+                self.step(i)\n\
+            except Exception:\n\
+                ...\n";
+
 const PIECES: &[&str] = &[
+    PASTE,
     "x",
     " ",
     "\n",
@@ -52,6 +77,21 @@ fn position_of(text: &str, char_index: usize, enc: PositionEncoding) -> LineCol 
     LineCol { line, col }
 }
 
+/// Everything a user sees of a finding.
+fn visible(findings: &[Finding]) -> Vec<(String, std::ops::Range<usize>, String, Option<String>)> {
+    findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule.code.to_string(),
+                f.range.clone(),
+                f.message.clone(),
+                f.fix.as_ref().map(|x| format!("{x:?}")),
+            )
+        })
+        .collect()
+}
+
 fn shape(node: Node, out: &mut Vec<(String, usize, usize)>) {
     out.push((node.kind().to_string(), node.start_byte(), node.end_byte()));
     let mut cursor = node.walk();
@@ -70,14 +110,19 @@ struct EditOp {
 fn edit_op() -> impl Strategy<Value = EditOp> {
     (
         any::<prop::sample::Index>(),
-        0usize..12,
+        // Mostly small deletions; sometimes everything from the start position on.
+        prop_oneof![9 => 0usize..12, 1 => Just(usize::MAX)],
         prop::collection::vec(any::<prop::sample::Index>(), 0..4),
     )
         .prop_map(|(start, len, insert)| EditOp { start, len, insert })
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    // A fixed budget for CI; `PREFLIGHT_PROPTEST_CASES=100000` for a long run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PREFLIGHT_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn incremental_edits_match_a_fresh_parse(
@@ -95,11 +140,12 @@ proptest! {
             for op in chunk {
                 let chars: Vec<char> = expected.chars().collect();
                 // Never split a "\r\n": such a position does not exist in the protocol.
-                let mut start = op.start.index(chars.len() + 1);
+                // `usize::MAX` deletes the whole document.
+                let mut start = if op.len == usize::MAX { 0 } else { op.start.index(chars.len() + 1) };
                 if start > 0 && start < chars.len() && chars[start - 1] == '\r' && chars[start] == '\n' {
                     start -= 1;
                 }
-                let mut end = (start + op.len).min(chars.len());
+                let mut end = start.saturating_add(op.len).min(chars.len());
                 if end > 0 && end < chars.len() && chars[end - 1] == '\r' && chars[end] == '\n' {
                     end += 1;
                 }
@@ -119,6 +165,9 @@ proptest! {
             shape(doc.tree().unwrap().root_node(), &mut a);
             shape(fresh.root_node(), &mut b);
             prop_assert_eq!(a, b);
+            // Diagnostics from the incremental tree equal those of a fresh analysis.
+            let incremental = analyze(&expected, doc.tree().unwrap());
+            prop_assert_eq!(visible(&incremental), visible(&analyze_str(&expected).unwrap()));
         }
     }
 }
