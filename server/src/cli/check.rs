@@ -39,7 +39,7 @@ fn is_skipped_dir(path: &Path) -> bool {
 
 /// Expands the arguments into Python files: directories are walked (honouring `.gitignore`),
 /// files named explicitly are always checked.
-fn collect_files(paths: &[PathBuf], errors: &mut Vec<(PathBuf, String)>) -> Vec<PathBuf> {
+pub fn collect_files(paths: &[PathBuf], errors: &mut Vec<(PathBuf, String)>) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_file() {

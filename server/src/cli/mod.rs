@@ -1,6 +1,6 @@
 //! The command line: `check`, `rules`, `explain` and `server`.
 
-mod check;
+pub mod check;
 mod output;
 
 use std::path::PathBuf;

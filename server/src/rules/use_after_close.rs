@@ -15,16 +15,17 @@ pub static META: RuleMeta = RuleMeta {
     summary: "Object used after it was closed",
     fixable: true,
     doc: r#"## What it does
-Finds a name whose `.close()` is called and which is then read — a method call, a subscript,
-iteration, a workbook view (`sheetnames`, `worksheets`, `active`), or an argument to
+Finds a name whose `.close()` is called and which is then read — an I/O method (`read`,
+`write`, `seek`, `recv`, `send`, `execute`, `fetchall`, `commit`, `cursor`, `iter_rows`, …), a
+subscript, iteration, a workbook view (`sheetnames`, `worksheets`, `active`), or an argument to
 `list`/`next`/`len`-like consumers — by a later statement of the same block, with no rebinding in
-between. Plain attributes (`resp.url`, `f.name`) are in-memory metadata that stays valid and are
-not reported. The seed case is a workbook read after `wb.close()`.
+between. Other attributes and methods (`resp.url`, `f.name`, `transport.get_extra_info()`,
+`parser.get_data()`) read in-memory state that stays valid and are not reported. The seed case is a workbook read after `wb.close()`.
 
 To stay precise it only follows straight-line code: a close inside a branch, a use in another
 function, or anything after a `return`/`raise`/`break`/`continue` is not reported. Names bound to an
-imported module (`plt.close()`) are skipped, and so are the attributes and methods that are meant
-to be used after closing (`closed`, `name`, `join`, `wait`, `wait_closed`, `open`, `connect`, …).
+imported module (`plt.close()`), `self` and `cls` are skipped, and so are uses inside assertions
+and `assertRaises`/`pytest.raises`, where tests check a closed object on purpose.
 
 ## Why is this bad?
 Reading from a closed file, workbook, cursor or connection raises (`ValueError: I/O operation on
@@ -55,29 +56,42 @@ branch that returns early, the moved close may be skipped on that path; review t
 pylint has no equivalent; ruff SIM115 asks for a context manager at `open()`."#,
 };
 
-/// Attributes that are meant to be used after `close()`.
-const ALLOWED_AFTER_CLOSE: &[&str] = &[
-    "close",
-    "closed",
-    "is_closed",
-    "name",
-    "mode",
-    "join",
-    "join_thread",
-    "wait",
-    "wait_closed",
-    "terminate",
-    "kill",
-    "open",
-    "connect",
-    "reconnect",
-    "reopen",
-    "release",
-    "aclose",
-    "__exit__",
-    "__aexit__",
-    "unlink",
-    "cleanup",
+/// Methods that read or write the underlying resource (file, socket, cursor, connection,
+/// workbook, shelf). Only these count as a use: most other methods and attributes of a closed
+/// object are in-memory accessors that stay valid (`resp.url`, `transport.get_extra_info()`,
+/// `parser.get_data()` after the feed/close protocol), and a false positive costs more than a miss.
+const READ_METHODS: &[&str] = &[
+    "read",
+    "read1",
+    "readline",
+    "readlines",
+    "readinto",
+    "write",
+    "writelines",
+    "seek",
+    "tell",
+    "truncate",
+    "flush",
+    "fileno",
+    "recv",
+    "recv_into",
+    "recvfrom",
+    "send",
+    "sendall",
+    "sendto",
+    "execute",
+    "executemany",
+    "executescript",
+    "fetchone",
+    "fetchall",
+    "fetchmany",
+    "commit",
+    "rollback",
+    "cursor",
+    "iter_rows",
+    "iter_cols",
+    "get_sheet_by_name",
+    "sync",
 ];
 
 /// Attributes that read a closed workbook's contents (openpyxl), flagged even without a call.
@@ -197,17 +211,6 @@ fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> 
         if n.kind() != "identifier" || ctx.text(n) != name {
             return;
         }
-        // Waiting for the close to finish is the point of `transport._wait()` and the like.
-        if n.parent()
-            .and_then(|p| p.child_by_field_name("attribute"))
-            .is_some_and(|a| {
-                let attr = ctx.text(a);
-                // `is_closing()` and private state are inspections, not reads of the resource.
-                attr.starts_with("wait") || attr.starts_with('_') || attr.starts_with("is_")
-            })
-        {
-            return;
-        }
         let Some(parent) = n.parent() else { return };
         let used = match parent.kind() {
             // A method call reads the resource; a plain attribute is usually in-memory metadata
@@ -220,7 +223,7 @@ fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> 
                     && parent.child_by_field_name("attribute").is_some_and(|a| {
                         let attr = ctx.text(a);
                         if called {
-                            !ALLOWED_AFTER_CLOSE.contains(&attr)
+                            READ_METHODS.contains(&attr)
                         } else {
                             READ_ATTRIBUTES.contains(&attr)
                         }
