@@ -4,6 +4,7 @@
 ; severity: warning
 ; message: Bare `except:` also catches KeyboardInterrupt and SystemExit, so the process cannot be stopped cleanly
 ; fix: except-exception
+; twins: E722
 ;
 ; ## What it does
 ; Finds `except:` handlers that name no exception type.

@@ -4,6 +4,7 @@
 ; severity: warning
 ; message: Exception swallowed: this handler catches every error and does nothing, so failures in production vanish without a trace
 ; fix: log-exception
+; twins: S110, B110
 ;
 ; ## What it does
 ; Finds `except:`, `except Exception:` and `except BaseException:` handlers (alone or in a tuple,
@@ -44,8 +45,8 @@
 ; A bare `except:`.
 (except_clause
   !value
-  (block) @_body @diagnostic
-  (#pf-empty-body? @_body))
+  (block) @_body
+  (#pf-empty-body? @_body)) @diagnostic
 
 ; `except Exception:` and `except Exception as e:`.
 (except_clause
@@ -56,6 +57,6 @@
     (as_pattern . (tuple (identifier) @_type))
     (parenthesized_expression (identifier) @_type)
   ]
-  (block) @_body @diagnostic
+  (block) @_body
   (#any-of? @_type "Exception" "BaseException")
-  (#pf-empty-body? @_body))
+  (#pf-empty-body? @_body)) @diagnostic

@@ -46,13 +46,25 @@ fn utf16_session_diagnoses_edits_fixes_and_closes() {
     // Ask for the quick fix on the `pass`, apply it, send the result back.
     let response = client.request(
         "textDocument/codeAction",
-        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 11, "character": 8}, "end": {"line": 11, "character": 12}},
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 10, "character": 4}, "end": {"line": 10, "character": 10}},
                "context": {"diagnostics": [], "only": ["quickfix"]}}),
     );
     let actions = response["result"]
         .as_array()
         .unwrap_or_else(|| panic!("{response}"));
-    assert_eq!(actions.len(), 1, "{response}");
+    // The fix first, then "Ignore PF101 on this line" (the bare except is PF102's, further on).
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Log the exception with `logger.exception` (PF101)",
+            "Ignore PF101 on this line"
+        ],
+        "{response}"
+    );
     assert_eq!(actions[0]["kind"], "quickfix");
     assert_eq!(actions[0]["isPreferred"], true);
     assert_eq!(actions[0]["diagnostics"][0]["code"], "PF101");
@@ -216,4 +228,37 @@ fn exit_without_shutdown_exits_with_1() {
         assert!(Instant::now() < deadline, "server did not exit");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn the_ignore_action_silences_a_finding_on_its_line() {
+    let mut client = Client::start();
+    client.initialize(None);
+    let uri = "file:///project/ignore.py";
+    let text = "import requests\nrequests.get('#')  # why\n";
+    client.open(uri, text);
+    assert_eq!(codes(&client.diagnostics(uri, Some(1))), ["PF201"]);
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}},
+               "context": {"diagnostics": []}}),
+    );
+    let actions = response["result"].as_array().unwrap();
+    let ignore = actions
+        .iter()
+        .find(|a| a["title"] == "Ignore PF201 on this line")
+        .expect("an ignore action");
+    assert_eq!(ignore["kind"], "quickfix");
+    let fixed = apply(
+        text,
+        ignore["edit"]["changes"][uri].as_array().unwrap(),
+        true,
+    );
+    assert_eq!(
+        fixed,
+        "import requests\nrequests.get('#')  # why  # preflight: ignore[PF201]\n"
+    );
+    client.change(uri, 2, json!([{"text": fixed}]));
+    assert!(client.diagnostics(uri, Some(2)).is_empty());
+    assert_eq!(client.stop(), 0);
 }

@@ -6,6 +6,7 @@
 pub mod context;
 pub mod finding;
 pub mod semantic;
+pub mod suppression;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
@@ -66,6 +67,7 @@ pub fn analyze_until(source: &str, tree: &Tree, deadline: Option<Instant>) -> An
     });
     // Several query patterns may match the same node (say, each type in an `except (A, B)` tuple).
     findings.dedup_by(|a, b| a.rule.code == b.rule.code && a.range == b.range);
+    let findings = suppression::apply(&ctx, findings);
     Analysis {
         findings,
         skipped_rules,
@@ -76,4 +78,22 @@ pub fn analyze_until(source: &str, tree: &Tree, deadline: Option<Instant>) -> An
 pub fn analyze_str(source: &str) -> Result<Vec<Finding>, crate::parse::ParseError> {
     let tree = crate::parse::parse_str(source)?;
     Ok(analyze(source, &tree))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_passed_deadline_skips_the_remaining_rules_and_names_them() {
+        let source = "import requests\nrequests.get(u)\n";
+        let tree = crate::parse::parse_str(source).unwrap();
+        let past = Instant::now() - std::time::Duration::from_millis(1);
+        let cut = analyze_until(source, &tree, Some(past));
+        assert!(cut.findings.is_empty());
+        assert_eq!(cut.skipped_rules.len(), rules::registry().rules().len());
+        let full = analyze_until(source, &tree, None);
+        assert!(full.skipped_rules.is_empty());
+        assert_eq!(full.findings.len(), 1);
+    }
 }

@@ -117,6 +117,26 @@ pub fn to_quick_fix(
     }
 }
 
+/// The "Ignore PF### on this line" action.
+pub fn to_ignore(
+    uri: &Uri,
+    rope: &Rope,
+    f: &Finding,
+    edit: &Edit,
+    enc: PositionEncoding,
+) -> CodeAction {
+    CodeAction {
+        title: format!("Ignore {} on this line", f.rule.code),
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![to_diagnostic(rope, f, enc)]),
+        edit: Some(workspace_edit(
+            uri,
+            to_text_edits(rope, std::slice::from_ref(edit), enc),
+        )),
+        ..CodeAction::default()
+    }
+}
+
 /// The smallest single edit that turns `old` into `new`: the differing middle, after the common
 /// prefix and suffix (kept on character boundaries).
 pub fn minimal_edit(old: &str, new: &str) -> Edit {

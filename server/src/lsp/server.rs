@@ -14,7 +14,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use super::convert;
 use super::store::{Analysis, Entry, Store};
-use crate::analysis;
+use crate::analysis::{self, suppression, Finding};
 use crate::fix::apply::{fix_all, FixMode};
 use crate::text::document::Limits;
 use crate::text::{Document, PositionEncoding, TextChange};
@@ -381,12 +381,33 @@ impl LanguageServer for Backend {
         let only = &params.context.only;
         let mut actions = Vec::new();
         if wants_kind(only, CodeActionKind::QUICKFIX.as_str()) {
-            for f in analysis.findings.iter() {
-                let Some(fix) = &f.fix else { continue };
-                if ranges_touch(&convert::to_range(&rope, &f.range, enc), &params.range) {
+            let touched: Vec<&Finding> = analysis
+                .findings
+                .iter()
+                .filter(|f| ranges_touch(&convert::to_range(&rope, &f.range, enc), &params.range))
+                .collect();
+            for f in &touched {
+                if let Some(fix) = &f.fix {
                     actions.push(CodeActionOrCommand::CodeAction(convert::to_quick_fix(
                         &uri, &rope, f, fix, enc,
                     )));
+                }
+            }
+            // "Ignore PF### on this line" after the real fixes, for every finding but PF001 itself.
+            let ignorable: Vec<&Finding> = touched
+                .into_iter()
+                .filter(|f| f.rule.code != "PF001")
+                .collect();
+            if !ignorable.is_empty() {
+                if let Ok(tree) = crate::parse::parse_str(&analysis.text) {
+                    let ctx = crate::analysis::Context::new(&analysis.text, &tree);
+                    for f in ignorable {
+                        if let Some(edit) = suppression::ignore_edit(&ctx, f) {
+                            actions.push(CodeActionOrCommand::CodeAction(convert::to_ignore(
+                                &uri, &rope, f, &edit, enc,
+                            )));
+                        }
+                    }
                 }
             }
         }

@@ -21,6 +21,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     summary: "Network call without a timeout: if the server stops answering, it waits forever",
     fixable: true,
+    twins: &["S113", "B113"],
     doc: r#"## What it does
 Finds calls that open a network connection without a timeout:
 `requests.get/post/put/patch/delete/head/options/request` (and the same methods on a

@@ -7,6 +7,7 @@
 mod missing_timeout;
 mod permissive_cors;
 pub mod query;
+pub mod unused_suppression;
 mod use_after_close;
 
 use std::sync::LazyLock;
@@ -29,12 +30,17 @@ pub struct RuleMeta {
     pub doc: &'static str,
     /// Whether the rule ever offers a fix.
     pub fixable: bool,
+    /// The same rule in ruff or bandit (`S113`, `B113`): `# noqa:`/`# nosec` naming one silences it.
+    pub twins: &'static [&'static str],
 }
 
 /// The checking half of a rule.
 pub enum Check {
     Query(query::QueryRule),
     Native(fn(&Context, &'static RuleMeta, &mut Vec<Finding>)),
+    /// Findings made by the analysis driver itself after the other rules ran (PF001, from
+    /// `analysis::suppression`); the rule exists so it can be listed, explained and selected.
+    Driver,
 }
 
 /// A rule: metadata plus its check.
@@ -49,6 +55,7 @@ impl Rule {
         match &self.check {
             Check::Query(q) => q.run(ctx, self.meta, out),
             Check::Native(f) => f(ctx, self.meta, out),
+            Check::Driver => {}
         }
     }
 }
@@ -105,6 +112,10 @@ fn build_registry() -> Registry {
             check: Check::Native(check),
         });
     }
+    rules.push(Rule {
+        meta: &unused_suppression::META,
+        check: Check::Driver,
+    });
     rules.sort_by_key(|r| r.meta.code);
     Registry { rules }
 }

@@ -22,6 +22,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     summary: "CORS allows every origin",
     fixable: true,
+    twins: &[],
     doc: r#"## What it does
 Finds CORS configured to accept requests from any origin:
 - Flask: `flask_cors.CORS(app)` with no `origins`/`resources` (and no `CORS_ORIGINS` or

@@ -98,7 +98,11 @@ impl QueryRule {
             if !in_doc {
                 if let Some((key, value)) = comment.split_once(':') {
                     let key = key.trim();
-                    if ["code", "name", "category", "severity", "message", "fix"].contains(&key) {
+                    if [
+                        "code", "name", "category", "severity", "message", "fix", "twins",
+                    ]
+                    .contains(&key)
+                    {
                         fields.insert(key, value.trim());
                         continue;
                     }
@@ -155,6 +159,18 @@ impl QueryRule {
             summary: message,
             doc: leak(doc.trim().to_string()),
             fixable: fixer.is_some(),
+            twins: Box::leak(
+                fields
+                    .get("twins")
+                    .map(|t| {
+                        t.split(',')
+                            .map(|c| leak(c.trim().to_string()))
+                            .filter(|c| !c.is_empty())
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+                    .into_boxed_slice(),
+            ),
         };
         Ok((
             meta,
@@ -189,7 +205,7 @@ impl QueryRule {
             let fix: Option<Fix> = self.fixer.and_then(|f| f(ctx, &captures));
             out.push(Finding {
                 rule: meta,
-                range: node.byte_range(),
+                range: first_line(node, ctx.source),
                 severity: meta.severity,
                 message: render_message(self.message, &captures, ctx),
                 fix,
@@ -229,6 +245,19 @@ impl QueryRule {
                 _ => false,
             }
         })
+    }
+}
+
+/// The range to underline for a captured node: all of it, or only its first line when it spans
+/// several (an `except` clause is underlined as `except Exception as e:`, not with its body).
+fn first_line(node: Node, source: &str) -> std::ops::Range<usize> {
+    let range = node.byte_range();
+    match source.get(range.clone()).and_then(|t| t.find(['\n', '\r'])) {
+        Some(break_at) => {
+            let line = &source[range.start..range.start + break_at];
+            range.start..range.start + line.trim_end().len()
+        }
+        None => range,
     }
 }
 

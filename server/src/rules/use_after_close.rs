@@ -14,6 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: "Object used after it was closed",
     fixable: true,
+    twins: &[],
     doc: r#"## What it does
 Finds a name whose `.close()` is called and which is then read — an I/O method (`read`,
 `write`, `seek`, `recv`, `send`, `execute`, `fetchall`, `commit`, `cursor`, `iter_rows`, …), a
