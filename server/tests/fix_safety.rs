@@ -8,7 +8,7 @@ mod corpus;
 use std::fmt::Write as _;
 use std::process::Command;
 
-use preflight::analysis::analyze_str;
+use preflight::analysis::{analyze_str, FileSettings};
 use preflight::fix::apply::{apply_edits, fix_all, FixMode};
 
 #[test]
@@ -56,12 +56,15 @@ fn every_fix_keeps_the_file_compiling() {
         }
         add(
             "all".into(),
-            fix_all(&source, FixMode::All, |_| true).text,
+            fix_all(&source, FixMode::All, &FileSettings::default(), |_| true).text,
             "fix-all (every fix)".into(),
         );
         add(
             "safe".into(),
-            fix_all(&source, FixMode::SafeOnly, |_| true).text,
+            fix_all(&source, FixMode::SafeOnly, &FileSettings::default(), |_| {
+                true
+            })
+            .text,
             "fix-all (safe fixes)".into(),
         );
     }

@@ -15,7 +15,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use preflight::analysis::{self, Finding};
+use preflight::analysis::{self, FileSettings, Finding};
 use preflight::fix::apply::{fix_all, FixMode};
 use preflight::rules::registry;
 use preflight::text::position::{LineIndex, PositionEncoding};
@@ -170,7 +170,9 @@ fn check_fixture(rule_code: &str, path: &Path) -> Result<(), String> {
     // Fixes: every fix of this rule, safe and unsafe, applied together.
     let meta = registry().find(rule_code).expect("rule exists").meta;
     if meta.fixable {
-        let fixed = fix_all(&source, FixMode::All, |f| f.rule.code == rule_code);
+        let fixed = fix_all(&source, FixMode::All, &FileSettings::default(), |f| {
+            f.rule.code == rule_code
+        });
         let golden = path.with_extension("fixed.py");
         if std::env::var_os("UPDATE_EXPECT").is_some() {
             std::fs::write(&golden, &fixed.text).expect("write golden file");

@@ -1,26 +1,42 @@
 //! What every rule sees for one file: the source, its tree, and facts computed once on demand.
 
 use std::cell::OnceCell;
+use std::sync::LazyLock;
 
 use tree_sitter::{Node, Tree};
 
 use super::semantic::Imports;
+use super::settings::{FileSettings, RuleOptions};
+
+static DEFAULT_SETTINGS: LazyLock<FileSettings> = LazyLock::new(FileSettings::default);
 
 /// The file under analysis. Facts that several rules need (the import table) are computed once, lazily.
 pub struct Context<'a> {
     pub source: &'a str,
     pub tree: &'a Tree,
+    pub settings: &'a FileSettings,
     imports: OnceCell<Imports>,
 }
 
 impl<'a> Context<'a> {
-    /// Wraps a source and its tree.
+    /// Wraps a source and its tree, with the default settings.
     pub fn new(source: &'a str, tree: &'a Tree) -> Self {
+        Self::with_settings(source, tree, &DEFAULT_SETTINGS)
+    }
+
+    /// Wraps a source and its tree, with the file's settings.
+    pub fn with_settings(source: &'a str, tree: &'a Tree, settings: &'a FileSettings) -> Self {
         Context {
             source,
             tree,
+            settings,
             imports: OnceCell::new(),
         }
+    }
+
+    /// The values fixes insert (timeouts, names).
+    pub fn options(&self) -> &'a RuleOptions {
+        &self.settings.options
     }
 
     /// The module node.

@@ -6,6 +6,7 @@
 pub mod context;
 pub mod finding;
 pub mod semantic;
+pub mod settings;
 pub mod suppression;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -15,6 +16,7 @@ use tree_sitter::Tree;
 
 pub use context::Context;
 pub use finding::{Edit, Finding, Fix, Safety, Severity};
+pub use settings::{FileSettings, RuleOptions};
 
 use crate::rules;
 
@@ -23,7 +25,7 @@ use crate::rules;
 /// Each rule runs isolated: a rule that panics is logged with its code and skipped, so one bug can
 /// never hide the findings of the others or take down the server.
 pub fn analyze(source: &str, tree: &Tree) -> Vec<Finding> {
-    analyze_until(source, tree, None).findings
+    analyze_until(source, tree, &FileSettings::default(), None).findings
 }
 
 /// The result of an analysis that may have been cut short.
@@ -36,11 +38,19 @@ pub struct Analysis {
 
 /// Like [`analyze`], but stops starting rules once `deadline` has passed, so one pathological file
 /// cannot hold a worker for long; the rules that did not run are reported.
-pub fn analyze_until(source: &str, tree: &Tree, deadline: Option<Instant>) -> Analysis {
-    let ctx = Context::new(source, tree);
+pub fn analyze_until(
+    source: &str,
+    tree: &Tree,
+    settings: &FileSettings,
+    deadline: Option<Instant>,
+) -> Analysis {
+    let ctx = Context::with_settings(source, tree, settings);
     let mut findings = Vec::new();
     let mut skipped_rules = Vec::new();
     for rule in rules::registry().rules() {
+        if !settings.enabled(rule.meta.code) {
+            continue;
+        }
         if deadline.is_some_and(|d| Instant::now() > d) {
             skipped_rules.push(rule.meta.code);
             continue;
@@ -67,7 +77,12 @@ pub fn analyze_until(source: &str, tree: &Tree, deadline: Option<Instant>) -> An
     });
     // Several query patterns may match the same node (say, each type in an `except (A, B)` tuple).
     findings.dedup_by(|a, b| a.rule.code == b.rule.code && a.range == b.range);
-    let findings = suppression::apply(&ctx, findings);
+    let mut findings = suppression::apply(&ctx, findings);
+    for f in &mut findings {
+        if let Some(severity) = settings.severity.get(f.rule.code) {
+            f.severity = *severity;
+        }
+    }
     Analysis {
         findings,
         skipped_rules,
@@ -76,8 +91,16 @@ pub fn analyze_until(source: &str, tree: &Tree, deadline: Option<Instant>) -> An
 
 /// Parses and analyses a string in one step (for the CLI and tests, which hold no tree).
 pub fn analyze_str(source: &str) -> Result<Vec<Finding>, crate::parse::ParseError> {
+    analyze_str_with(source, &FileSettings::default())
+}
+
+/// Parses and analyses a string with the file's settings.
+pub fn analyze_str_with(
+    source: &str,
+    settings: &FileSettings,
+) -> Result<Vec<Finding>, crate::parse::ParseError> {
     let tree = crate::parse::parse_str(source)?;
-    Ok(analyze(source, &tree))
+    Ok(analyze_until(source, &tree, settings, None).findings)
 }
 
 #[cfg(test)]
@@ -89,10 +112,10 @@ mod tests {
         let source = "import requests\nrequests.get(u)\n";
         let tree = crate::parse::parse_str(source).unwrap();
         let past = Instant::now() - std::time::Duration::from_millis(1);
-        let cut = analyze_until(source, &tree, Some(past));
+        let cut = analyze_until(source, &tree, &FileSettings::default(), Some(past));
         assert!(cut.findings.is_empty());
         assert_eq!(cut.skipped_rules.len(), rules::registry().rules().len());
-        let full = analyze_until(source, &tree, None);
+        let full = analyze_until(source, &tree, &FileSettings::default(), None);
         assert!(full.skipped_rules.is_empty());
         assert_eq!(full.findings.len(), 1);
     }

@@ -196,6 +196,9 @@ pub fn apply(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
     let Some(meta) = rules::registry().find("PF001").map(|r| r.meta) else {
         return kept;
     };
+    if !ctx.settings.enabled(meta.code) {
+        return kept;
+    }
     for (d, used) in directives.iter().zip(&used) {
         if d.scope == Scope::Twin {
             continue;
@@ -203,9 +206,15 @@ pub fn apply(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
         let unused: Vec<String> = match &d.codes {
             None if used.is_empty() => vec!["everything".into()],
             None => Vec::new(),
+            // A code of a rule the configuration turned off is not stale: it may be turned back on.
             Some(codes) => codes
                 .iter()
                 .filter(|c| !used.contains(&c.as_str()))
+                .filter(|c| {
+                    rules::registry()
+                        .find(c)
+                        .is_none_or(|r| ctx.settings.enabled(r.meta.code))
+                })
                 .cloned()
                 .collect(),
         };

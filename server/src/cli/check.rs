@@ -7,7 +7,9 @@ use rayon::prelude::*;
 
 use super::output::{self, FileReport};
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::analysis;
+use crate::analysis::{self, FileSettings};
+use crate::config::resolver::Resolver;
+use crate::config::{is_known_selector, Partial};
 use crate::fix::apply::{fix_all, FixMode};
 
 /// Directory names that hold installed packages or build output, never the project's own code.
@@ -78,7 +80,7 @@ enum Outcome {
     Error(PathBuf, String),
 }
 
-fn check_file(path: PathBuf, fix: bool) -> Outcome {
+fn check_file(path: PathBuf, fix: bool, settings: &FileSettings) -> Outcome {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => return Outcome::Error(path, e.to_string()),
@@ -89,7 +91,7 @@ fn check_file(path: PathBuf, fix: bool) -> Outcome {
     };
     let mut fixed = 0;
     if fix {
-        let result = fix_all(&source, FixMode::SafeOnly, |_| true);
+        let result = fix_all(&source, FixMode::SafeOnly, settings, |_| true);
         if result.applied > 0 && result.text != source {
             if let Err(e) = std::fs::write(&path, &result.text) {
                 return Outcome::Error(path, format!("could not write fixes: {e}"));
@@ -99,7 +101,7 @@ fn check_file(path: PathBuf, fix: bool) -> Outcome {
         }
     }
     // A panic outside the per-rule guard (in the parser, say) must not end the whole run.
-    let analysed = std::panic::catch_unwind(|| analysis::analyze_str(&source));
+    let analysed = std::panic::catch_unwind(|| analysis::analyze_str_with(&source, settings));
     match analysed {
         Ok(Ok(findings)) => Outcome::Report(FileReport {
             path,
@@ -124,10 +126,52 @@ pub fn run(args: CheckArgs) -> i32 {
         args.paths.clone()
     };
     let mut errors = Vec::new();
+    let above = Partial {
+        select: (!args.select.is_empty()).then(|| args.select.clone()),
+        ignore: (!args.ignore.is_empty()).then(|| args.ignore.clone()),
+        ..Partial::default()
+    };
+    for selector in args.select.iter().chain(&args.ignore) {
+        if !is_known_selector(selector) {
+            eprintln!(
+                "preflight: `{selector}` is not a rule code, code prefix, rule name or category"
+            );
+            return EXIT_ERROR;
+        }
+    }
+    if let Some(config) = &args.config {
+        if !config.is_file() {
+            eprintln!(
+                "preflight: {}: no such configuration file",
+                config.display()
+            );
+            return EXIT_ERROR;
+        }
+    }
+    let resolver = Resolver::new(Partial::default(), above, Vec::new(), args.config.clone());
+    let explicit: Vec<PathBuf> = paths.iter().filter(|p| p.is_file()).cloned().collect();
     let files = collect_files(&paths, &mut errors);
-    let outcomes: Vec<Outcome> = files
+    // Each file with the settings of its folder; files a configuration excludes are skipped
+    // unless named on the command line.
+    let mut reported_configs = std::collections::HashSet::new();
+    let mut work = Vec::new();
+    for file in files {
+        let absolute = file.canonicalize().unwrap_or_else(|_| file.clone());
+        let resolved = resolver.for_path(Some(&absolute));
+        if reported_configs.insert(resolved.config.clone()) {
+            for e in &resolved.errors {
+                eprintln!("preflight: {e}");
+            }
+        }
+        if !explicit.contains(&file) && resolved.settings.is_excluded(&absolute) {
+            continue;
+        }
+        let settings = resolved.settings.for_file(Some(&absolute));
+        work.push((file, settings));
+    }
+    let outcomes: Vec<Outcome> = work
         .into_par_iter()
-        .map(|p| check_file(p, args.fix))
+        .map(|(p, settings)| check_file(p, args.fix, &settings))
         .collect();
     let mut reports = Vec::new();
     for outcome in outcomes {

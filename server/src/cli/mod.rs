@@ -46,6 +46,15 @@ pub struct CheckArgs {
     /// Never colour the output (also: the NO_COLOR environment variable).
     #[arg(long)]
     pub no_color: bool,
+    /// Use this configuration file for every file instead of looking for the nearest one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only these rules (codes, prefixes such as PF2, names or categories; comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Not these rules (same forms as --select).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
 }
 
 /// Output formats.

@@ -1,6 +1,6 @@
 //! Applying edits to text, and fix-all: apply every chosen fix, re-analyse, repeat until stable.
 
-use crate::analysis::{self, Edit, Finding, Safety};
+use crate::analysis::{self, Edit, FileSettings, Finding, Safety};
 
 /// Two edits of one batch touch the same text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,11 +59,16 @@ pub struct FixAllResult {
 /// Applies every fix of the selected findings, re-analysing between rounds so that fixes which
 /// share edits (two handlers that both add `import logging`) or overlap are applied one after the
 /// other. Stops when a round applies nothing, after at most ten rounds.
-pub fn fix_all(source: &str, mode: FixMode, select: impl Fn(&Finding) -> bool) -> FixAllResult {
+pub fn fix_all(
+    source: &str,
+    mode: FixMode,
+    settings: &FileSettings,
+    select: impl Fn(&Finding) -> bool,
+) -> FixAllResult {
     let mut text = source.to_string();
     let mut applied = 0;
     for _round in 0..10 {
-        let Ok(findings) = analysis::analyze_str(&text) else {
+        let Ok(findings) = analysis::analyze_str_with(&text, settings) else {
             break;
         };
         let mut accepted: Vec<Edit> = Vec::new();

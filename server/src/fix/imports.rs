@@ -259,21 +259,28 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
         return None;
     }
     candidates.retain(|(_, end)| in_function || *end <= use_at);
+    // The configured name first, then the usual ones.
+    let configured = ctx.options().logger_name.as_str();
     candidates.sort_by_key(|(name, _)| {
-        LOGGER_NAMES
-            .iter()
-            .position(|n| n == name)
-            .unwrap_or(usize::MAX)
+        if name == configured {
+            0
+        } else {
+            LOGGER_NAMES
+                .iter()
+                .position(|n| n == name)
+                .map_or(usize::MAX, |p| p + 1)
+        }
     });
     if let Some((name, _)) = candidates.into_iter().next() {
         return Some((name, Vec::new()));
     }
-    if other_bindings.iter().any(|n| n == "logger") || ctx.imports().get("logger").is_some() {
+    let name = ctx.options().logger_name.as_str();
+    if other_bindings.iter().any(|n| n == name) || ctx.imports().get(name).is_some() {
         return None;
     }
 
     let (logging, import_edit) = ensure_module_import(ctx, "logging");
-    let definition = format!("logger = {logging}.getLogger(__name__)\n");
+    let definition = format!("{name} = {logging}.getLogger(__name__)\n");
     let header = header(ctx);
     let mut edits = Vec::new();
     match (header.imports.last(), import_edit) {
@@ -316,7 +323,7 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
             ));
         }
     }
-    Some(("logger".to_string(), edits))
+    Some((name.to_string(), edits))
 }
 
 #[cfg(test)]

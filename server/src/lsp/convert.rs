@@ -79,6 +79,48 @@ pub fn notice(message: &str) -> Diagnostic {
     }
 }
 
+/// A configuration problem as an error diagnostic on the configuration file.
+pub fn config_error(
+    rope: &Rope,
+    e: &crate::config::ConfigError,
+    enc: PositionEncoding,
+) -> Diagnostic {
+    let range = e
+        .span
+        .as_ref()
+        .map(|s| to_range(rope, s, enc))
+        .unwrap_or_default();
+    Diagnostic {
+        range,
+        severity: Some(DiagnosticSeverity::ERROR),
+        source: Some("preflight".to_string()),
+        message: e.message.clone(),
+        ..Diagnostic::default()
+    }
+}
+
+/// The file a `file:` URI names (percent-decoded); `None` for other schemes.
+pub fn uri_to_path(uri: &Uri) -> Option<std::path::PathBuf> {
+    let rest = uri.as_str().strip_prefix("file://")?;
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    let path = String::from_utf8(out).ok()?;
+    // `file:///C:/x` on Windows; on Unix the path starts at the third slash.
+    Some(std::path::PathBuf::from(path))
+}
+
 /// Edits as protocol text edits.
 pub fn to_text_edits(rope: &Rope, edits: &[Edit], enc: PositionEncoding) -> Vec<TextEdit> {
     edits

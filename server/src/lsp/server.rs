@@ -4,8 +4,10 @@
 //! `.await`, because the transport may run several handlers at once; an edit applied after an await
 //! could overtake the next one.
 
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -15,6 +17,9 @@ use tower_lsp_server::{Client, LanguageServer};
 use super::convert;
 use super::store::{Analysis, Entry, Store};
 use crate::analysis::{self, suppression, Finding};
+use crate::config::load;
+use crate::config::resolver::{Resolved, Resolver};
+use crate::config::Partial;
 use crate::fix::apply::{fix_all, FixMode};
 use crate::text::document::Limits;
 use crate::text::{Document, PositionEncoding, TextChange};
@@ -47,6 +52,14 @@ struct Shared {
     analysis_budget_ms: AtomicU64,
     limits: OnceLock<Limits>,
     shutdown: Arc<AtomicBool>,
+    /// Configuration files, layered over the editor's settings; replaced when those change.
+    config: RwLock<Arc<Resolver>>,
+    /// The workspace folders: configuration is never read from above them.
+    roots: RwLock<Vec<PathBuf>>,
+    /// Configuration problems already shown with `window/showMessage`, so each is said once.
+    shown_config_errors: Mutex<HashSet<String>>,
+    /// Whether the client lets us register file watchers.
+    can_watch: AtomicBool,
     /// Serialises publishing so that a slow analysis of an old version never lands after a newer one.
     publish: tokio::sync::Mutex<()>,
 }
@@ -68,6 +81,10 @@ impl Backend {
                 analysis_budget_ms: AtomicU64::new(DEFAULT_ANALYSIS_BUDGET_MS),
                 limits: OnceLock::new(),
                 shutdown,
+                config: RwLock::new(Arc::new(Resolver::default())),
+                roots: RwLock::new(Vec::new()),
+                shown_config_errors: Mutex::new(HashSet::new()),
+                can_watch: AtomicBool::new(false),
                 publish: tokio::sync::Mutex::new(()),
             }),
         }
@@ -98,11 +115,42 @@ impl Shared {
         let text = snapshot.text.clone();
         let budget = Duration::from_millis(self.analysis_budget_ms.load(Ordering::Relaxed));
         let (version, skipped) = (snapshot.version, snapshot.skipped);
+        let path = convert::uri_to_path(uri);
+        // A configuration file open in the editor gets its problems as diagnostics, as typed.
+        if let Some(path) = path.as_ref().filter(|p| is_config_file(p)) {
+            let errors = load::parse_file(path, &text)
+                .map(|l| l.errors)
+                .unwrap_or_default();
+            let result = Analysis {
+                version,
+                text,
+                findings: Arc::new(Vec::new()),
+                notice: None,
+                config_errors: errors,
+            };
+            return Some(result);
+        }
+        let resolved = self.current_config().for_path(path.as_deref());
+        self.show_config_errors(&resolved).await;
+        if path
+            .as_deref()
+            .is_some_and(|p| resolved.settings.is_excluded(p))
+        {
+            return Some(Analysis {
+                version,
+                text,
+                findings: Arc::new(Vec::new()),
+                notice: None,
+                config_errors: Vec::new(),
+            });
+        }
+        let settings = resolved.settings.for_file(path.as_deref());
         let joined = tokio::task::spawn_blocking(move || {
             let tree = snapshot.tree?;
             Some(analysis::analyze_until(
                 &snapshot.text,
                 &tree,
+                &settings,
                 Some(Instant::now() + budget),
             ))
         })
@@ -132,6 +180,7 @@ impl Shared {
             text,
             findings,
             notice,
+            config_errors: Vec::new(),
         };
         if let Some(mut entry) = self.store.docs.get_mut(uri) {
             if entry.doc.version == result.version {
@@ -139,6 +188,76 @@ impl Shared {
             }
         }
         Some(result)
+    }
+
+    /// The current configuration resolver.
+    fn current_config(&self) -> Arc<Resolver> {
+        self.config.read().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the resolver (new editor settings) or forgets what it read (a file changed),
+    /// then re-checks every open document.
+    fn reload_config(self: &Arc<Self>, editor: Option<Partial>) {
+        let old = self.current_config();
+        let below = editor.unwrap_or_else(|| old.below.clone());
+        let roots = self.roots.read().map(|r| r.clone()).unwrap_or_default();
+        if let Ok(mut config) = self.config.write() {
+            *config = Arc::new(Resolver::new(below, Partial::default(), roots, None));
+        }
+        if let Ok(mut shown) = self.shown_config_errors.lock() {
+            shown.clear();
+        }
+        let open: Vec<(Uri, i32)> = self
+            .store
+            .docs
+            .iter_mut()
+            .map(|mut e| {
+                // The stored analysis was made with the old settings.
+                e.analysis = None;
+                (e.key().clone(), e.doc.version)
+            })
+            .collect();
+        for (uri, version) in open {
+            self.schedule(uri, version, Duration::ZERO);
+        }
+    }
+
+    /// Tells the user about problems in a configuration file that is not open (an open one shows
+    /// them as diagnostics), once per problem.
+    async fn show_config_errors(&self, resolved: &Resolved) {
+        if resolved.errors.is_empty() {
+            return;
+        }
+        let open = resolved.config.as_ref().is_some_and(|c| {
+            self.store
+                .docs
+                .iter()
+                .any(|e| convert::uri_to_path(e.key()).as_deref() == Some(c.as_path()))
+        });
+        if open {
+            return;
+        }
+        let fresh: Vec<String> = {
+            let Ok(mut shown) = self.shown_config_errors.lock() else {
+                return;
+            };
+            resolved
+                .errors
+                .iter()
+                .map(|e| e.to_string())
+                .filter(|m| shown.insert(m.clone()))
+                .collect()
+        };
+        if !fresh.is_empty() {
+            let message = format!(
+                "Preflight configuration: {} (the rest of the configuration applies)",
+                fresh.join("; ")
+            );
+            tracing::warn!("{message}");
+            self.client
+                .show_message(MessageType::WARNING, message)
+                .await;
+        }
     }
 
     /// Analyses `version` after `delay` and publishes its diagnostics, unless a newer version
@@ -174,6 +293,12 @@ impl Shared {
                     .map(|f| convert::to_diagnostic(rope, f, enc))
                     .collect();
                 diagnostics.extend(analysis.notice.as_deref().map(convert::notice));
+                diagnostics.extend(
+                    analysis
+                        .config_errors
+                        .iter()
+                        .map(|e| convert::config_error(rope, e, enc)),
+                );
                 diagnostics
             };
             this.client
@@ -181,6 +306,12 @@ impl Shared {
                 .await;
         });
     }
+}
+
+/// `pyproject.toml` and `preflight.toml`: documents holding configuration, not Python.
+fn is_config_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == "pyproject.toml" || n == "preflight.toml")
 }
 
 fn negotiate_encoding(params: &InitializeParams) -> PositionEncoding {
@@ -216,6 +347,44 @@ impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encoding = negotiate_encoding(&params);
         let _ = self.shared.encoding.set(encoding);
+        #[allow(deprecated)] // `rootUri` is how older clients (Neovim 0.7) name the workspace.
+        let mut roots: Vec<PathBuf> = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|f| convert::uri_to_path(&f.uri))
+            .collect();
+        #[allow(deprecated)]
+        if roots.is_empty() {
+            roots.extend(params.root_uri.as_ref().and_then(convert::uri_to_path));
+        }
+        if let Ok(mut r) = self.shared.roots.write() {
+            *r = roots.clone();
+        }
+        let can_watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        self.shared.can_watch.store(can_watch, Ordering::Relaxed);
+        let mut editor = Partial::default();
+        if let Some(options) = &params.initialization_options {
+            let (partial, errors) =
+                load::from_json(options, "editor settings (initializationOptions)");
+            editor = partial;
+            for e in errors {
+                tracing::warn!("{e}");
+                self.shared
+                    .client
+                    .show_message(MessageType::WARNING, format!("Preflight: {e}"))
+                    .await;
+            }
+        }
+        if let Ok(mut config) = self.shared.config.write() {
+            *config = Arc::new(Resolver::new(editor, Partial::default(), roots, None));
+        }
         if let Some(options) = params.initialization_options.clone() {
             match serde_json::from_value::<InitOptions>(options) {
                 Ok(o) => {
@@ -270,6 +439,62 @@ impl LanguageServer for Backend {
             },
             ..InitializeResult::default()
         })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if !self.shared.can_watch.load(Ordering::Relaxed) {
+            return;
+        }
+        // Configuration files changed on disk (a branch switch, another editor) re-check open files.
+        let watchers = ["**/pyproject.toml", "**/preflight.toml"]
+            .into_iter()
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(glob.into()),
+                kind: None,
+            })
+            .collect();
+        let registration = Registration {
+            id: "preflight-config-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                watchers,
+            })
+            .ok(),
+        };
+        if let Err(e) = self
+            .shared
+            .client
+            .register_capability(vec![registration])
+            .await
+        {
+            tracing::warn!("the client refused to watch configuration files: {e}");
+        }
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // Clients send either `{"preflight": {...}}` or the section itself.
+        let settings = params
+            .settings
+            .get("preflight")
+            .cloned()
+            .unwrap_or(params.settings);
+        if settings.is_null() {
+            self.shared.reload_config(None);
+            return;
+        }
+        let (partial, errors) = load::from_json(&settings, "editor settings");
+        for e in errors {
+            tracing::warn!("{e}");
+            self.shared
+                .client
+                .show_message(MessageType::WARNING, format!("Preflight: {e}"))
+                .await;
+        }
+        self.shared.reload_config(Some(partial));
+    }
+
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        self.shared.reload_config(None);
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -352,6 +577,11 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         let uri = params.text_document.uri;
+        // Saving a configuration file applies it to every open document, watcher or not.
+        if convert::uri_to_path(&uri).is_some_and(|p| is_config_file(&p)) {
+            self.shared.reload_config(None);
+            return;
+        }
         if let Some(version) = self.shared.store.version(&uri) {
             self.shared.schedule(uri, version, Duration::ZERO);
         }
@@ -418,9 +648,17 @@ impl LanguageServer for Backend {
         });
         if any_safe && wants_kind(only, convert::FIX_ALL_KIND) {
             let text = analysis.text.clone();
-            let fixed =
-                tokio::task::spawn_blocking(move || fix_all(&text, FixMode::SafeOnly, |_| true))
-                    .await;
+            let path = convert::uri_to_path(&uri);
+            let settings = self
+                .shared
+                .current_config()
+                .for_path(path.as_deref())
+                .settings
+                .for_file(path.as_deref());
+            let fixed = tokio::task::spawn_blocking(move || {
+                fix_all(&text, FixMode::SafeOnly, &settings, |_| true)
+            })
+            .await;
             match fixed {
                 Ok(result) if result.applied > 0 => {
                     actions.push(CodeActionOrCommand::CodeAction(convert::to_fix_all(

@@ -16,6 +16,8 @@ pub struct Analysis {
     pub findings: Arc<Vec<Finding>>,
     /// Said once as an information diagnostic: why the file was skipped or analysed only in part.
     pub notice: Option<String>,
+    /// For an open configuration file: its problems.
+    pub config_errors: Vec<crate::config::ConfigError>,
 }
 
 /// One open document and its latest analysis, if that analysis is still for the current version.

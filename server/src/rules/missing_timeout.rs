@@ -9,11 +9,6 @@ use crate::analysis::semantic::{walk, CallArgs};
 use crate::analysis::{Context, Finding, Fix, Safety, Severity};
 use crate::fix::arguments::add_keyword_argument;
 
-/// Seconds the fix gives HTTP and socket calls.
-pub const DEFAULT_TIMEOUT_SECONDS: u32 = 10;
-/// Seconds the fix gives LLM clients, whose answers take far longer than an HTTP round trip.
-pub const DEFAULT_LLM_TIMEOUT_SECONDS: u32 = 60;
-
 pub static META: RuleMeta = RuleMeta {
     code: "PF201",
     name: "missing-timeout",
@@ -52,7 +47,8 @@ def fetch_rates():
 ```
 
 ## Fix
-Adds `timeout=10` (`timeout=60` for LLM clients) as the last argument, keeping the call's layout.
+Adds `timeout=10` (`timeout=60` for LLM clients) as the last argument, keeping the call's layout;
+the numbers are the `timeout-seconds` and `llm-timeout-seconds` settings.
 Safe. Replacing an explicit `timeout=None` is offered as an unsafe fix, since someone chose it.
 
 ## Related
@@ -185,11 +181,11 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if let Some(value) = args.keyword("timeout") {
             if value.kind() == "none" {
                 let fix = Fix::new(
-                    format!("Use `timeout={DEFAULT_TIMEOUT_SECONDS}`"),
+                    format!("Use `timeout={}`", ctx.options().timeout_seconds),
                     Safety::Unsafe,
                     vec![crate::analysis::Edit::replace(
                         value.byte_range(),
-                        DEFAULT_TIMEOUT_SECONDS.to_string(),
+                        ctx.options().timeout_seconds.to_string(),
                     )],
                 );
                 out.push(Finding {
@@ -238,9 +234,9 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             }
         }
         let seconds = if target.llm {
-            DEFAULT_LLM_TIMEOUT_SECONDS
+            ctx.options().llm_timeout_seconds
         } else {
-            DEFAULT_TIMEOUT_SECONDS
+            ctx.options().timeout_seconds
         };
         let fix = add_keyword_argument(ctx, node, &format!("timeout={seconds}"))
             .map(|edit| Fix::new(format!("Add `timeout={seconds}`"), Safety::Safe, vec![edit]));

@@ -10,8 +10,6 @@ use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::arguments::add_keyword_argument;
 use crate::fix::imports::ensure_module_import;
 
-/// The environment variable the fix reads the allowed origins from.
-pub const ORIGINS_ENV_VAR: &str = "CORS_ALLOWED_ORIGINS";
 /// The origin used when that variable is unset: a local front end, never the whole web.
 pub const DEFAULT_ORIGIN: &str = "http://localhost:3000";
 
@@ -56,7 +54,8 @@ CORS(app, origins=os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000"
 ```
 
 ## Fix
-Reads the origins from the `CORS_ALLOWED_ORIGINS` environment variable (comma-separated), with
+Reads the origins from the `CORS_ALLOWED_ORIGINS` environment variable (comma-separated; the
+`cors-origins-env` setting names another), with
 `http://localhost:3000` when it is unset, adding `import os` if needed. For Django it replaces the
 allow-all setting with `CORS_ALLOWED_ORIGINS` read the same way (or sets it to `False` when the file
 already lists allowed origins). Unsafe: which sites may call the API changes, so set the variable in
@@ -95,7 +94,10 @@ fn is_true(node: Option<Node>) -> bool {
 fn origins_from_env(ctx: &Context) -> (String, Option<Edit>) {
     let (os, import) = ensure_module_import(ctx, "os");
     (
-        format!("{os}.environ.get(\"{ORIGINS_ENV_VAR}\", \"{DEFAULT_ORIGIN}\").split(\",\")"),
+        format!(
+            "{os}.environ.get(\"{}\", \"{DEFAULT_ORIGIN}\").split(\",\")",
+            ctx.options().cors_origins_env
+        ),
         import,
     )
 }
@@ -105,7 +107,10 @@ fn fix_replacing(ctx: &Context, value: Node) -> Fix {
     let mut edits = vec![Edit::replace(value.byte_range(), expr)];
     edits.extend(import);
     Fix::new(
-        format!("Read allowed origins from ${ORIGINS_ENV_VAR}"),
+        format!(
+            "Read allowed origins from ${}",
+            ctx.options().cors_origins_env
+        ),
         Safety::Unsafe,
         edits,
     )
@@ -215,7 +220,10 @@ fn check_flask(
         let mut edits = vec![edit];
         edits.extend(import);
         Fix::new(
-            format!("Read allowed origins from ${ORIGINS_ENV_VAR}"),
+            format!(
+                "Read allowed origins from ${}",
+                ctx.options().cors_origins_env
+            ),
             Safety::Unsafe,
             edits,
         )
@@ -296,7 +304,10 @@ fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) 
             )];
             edits.extend(import);
             Fix::new(
-                format!("Read allowed origins from ${ORIGINS_ENV_VAR}"),
+                format!(
+                    "Read allowed origins from ${}",
+                    ctx.options().cors_origins_env
+                ),
                 Safety::Unsafe,
                 edits,
             )

@@ -1,0 +1,162 @@
+//! Configuration end to end: files, command-line flags and editor settings change what the CLI
+//! and the server report, and bad configuration is reported with its position.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{codes, Client};
+use serde_json::json;
+
+fn project(name: &str, config: Option<(&str, &str)>) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("preflight-config-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    let code = "import requests\n\n\ndef f(u):\n    try:\n        return requests.get(u)\n    except Exception:\n        pass\n";
+    std::fs::write(dir.join("app.py"), code).unwrap();
+    std::fs::write(dir.join("tests/test_app.py"), code).unwrap();
+    if let Some((file, text)) = config {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
+fn check(dir: &PathBuf, args: &[&str]) -> (i32, Vec<String>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .arg("check")
+        .arg("--output-format")
+        .arg("json")
+        .args(args)
+        .arg(dir)
+        .output()
+        .unwrap();
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let mut found: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            let file = if path.contains("tests") {
+                "tests"
+            } else {
+                "app"
+            };
+            format!(
+                "{file}:{}:{}",
+                f["code"].as_str().unwrap(),
+                f["severity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    found.sort();
+    (
+        out.status.code().unwrap_or(-1),
+        found,
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn pyproject_settings_apply_to_the_cli() {
+    let config = "[project]\nname = \"svc\"\n\n[tool.preflight]\nignore = [\"PF101\"]\n\n[tool.preflight.per-file-ignores]\n\"tests/**\" = [\"PF201\"]\n\n[tool.preflight.severity]\nPF201 = \"error\"\n";
+    let dir = project("pyproject", Some(("pyproject.toml", config)));
+    let (status, found, stderr) = check(&dir, &[]);
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(found, ["app:PF201:error"], "{stderr}");
+    // Command-line flags win over the file.
+    let (_, found, _) = check(&dir, &["--select", "PF1", "--ignore", "PF201"]);
+    assert_eq!(found, ["app:PF101:warning", "tests:PF101:warning"]);
+    let (status, _, stderr) = check(&dir, &["--select", "PF9"]);
+    assert_eq!(status, 2);
+    assert!(stderr.contains("`PF9` is not a rule code"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_configuration_is_reported_and_the_rest_applies() {
+    let dir = project(
+        "bad",
+        Some((
+            "preflight.toml",
+            "ignore = [\"PF101\"]\nselct = [\"PF2\"]\n",
+        )),
+    );
+    let (status, found, stderr) = check(&dir, &[]);
+    assert_eq!(status, 1);
+    assert_eq!(
+        found,
+        ["app:PF201:warning", "tests:PF201:warning"],
+        "ignore still applies"
+    );
+    assert!(
+        stderr.contains("preflight.toml:2:1: unknown key `selct`; expected one of: select"),
+        "{stderr}"
+    );
+    // --config names a file explicitly.
+    let other = dir.join("strict.toml");
+    std::fs::write(&other, "select = [\"PF101\"]\n").unwrap();
+    let (_, found, _) = check(&dir, &["--config", other.to_str().unwrap()]);
+    assert_eq!(found, ["app:PF101:warning", "tests:PF101:warning"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_server_reads_the_nearest_file_and_editor_settings_fill_in() {
+    let dir = project(
+        "server",
+        Some(("preflight.toml", "ignore = [\"PF201\"]\nbogus = 1\n")),
+    );
+    let mut client = Client::start();
+    let root = format!("file://{}", dir.display());
+    let init = json!({"processId": null, "rootUri": root, "capabilities": {},
+        "initializationOptions": {"debounceMs": 0, "severity": {"PF101": "error"}}});
+    client.request("initialize", init);
+    client.notify("initialized", json!({}));
+    let uri = format!("file://{}/app.py", dir.display());
+    client.open(&uri, &std::fs::read_to_string(dir.join("app.py")).unwrap());
+    let diags = client.diagnostics(&uri, Some(1));
+    assert_eq!(
+        codes(&diags),
+        ["PF101"],
+        "PF201 is ignored by preflight.toml"
+    );
+    assert_eq!(
+        diags[0]["severity"], 1,
+        "the editor's severity override applies"
+    );
+    // The unknown key is said once, with its position.
+    let message = client.wait_for("showMessage", |m| m["method"] == "window/showMessage");
+    assert!(
+        message["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("preflight.toml:2:1: unknown key `bogus`"),
+        "{message}"
+    );
+    // Editing the configuration and saving it re-checks open documents.
+    std::fs::write(dir.join("preflight.toml"), "ignore = [\"PF101\"]\n").unwrap();
+    let config_uri = format!("file://{}/preflight.toml", dir.display());
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": config_uri}}),
+    );
+    let diags = client.diagnostics(&uri, Some(1));
+    assert_eq!(codes(&diags), ["PF201"]);
+    // An open configuration file gets its problems as diagnostics.
+    client.notify("textDocument/didOpen", json!({"textDocument": {"uri": config_uri, "languageId": "toml", "version": 1, "text": "select = [\"PF7\"]\n"}}));
+    let diags = client.diagnostics(&config_uri, Some(1));
+    assert_eq!(diags.len(), 1);
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`PF7` in `select`"),
+        "{diags:?}"
+    );
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": 0, "character": 10})
+    );
+    assert_eq!(client.stop(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
