@@ -362,10 +362,13 @@ pub fn parse_file(path: &Path, text: &str) -> Option<Loaded> {
             .collect()
     };
     let partial = reader.read(entries);
+    // Tables come back in key order; report in file order.
+    let mut errors = reader.errors;
+    errors.sort_by_key(|e| e.position);
     Some(Loaded {
         path: path.to_path_buf(),
         partial,
-        errors: reader.errors,
+        errors,
     })
 }
 
