@@ -190,6 +190,18 @@ impl Shared {
         Some(result)
     }
 
+    /// Reads editor settings, telling the user about each problem (the rest still applies).
+    async fn editor_settings(&self, value: &serde_json::Value, source: &str) -> Partial {
+        let (partial, errors) = load::from_json(value, source);
+        for e in errors {
+            tracing::warn!("{e}");
+            self.client
+                .show_message(MessageType::WARNING, format!("Preflight: {e}"))
+                .await;
+        }
+        partial
+    }
+
     /// The current configuration resolver.
     fn current_config(&self) -> Arc<Resolver> {
         self.config.read().map(|c| c.clone()).unwrap_or_default()
@@ -371,16 +383,10 @@ impl LanguageServer for Backend {
         self.shared.can_watch.store(can_watch, Ordering::Relaxed);
         let mut editor = Partial::default();
         if let Some(options) = &params.initialization_options {
-            let (partial, errors) =
-                load::from_json(options, "editor settings (initializationOptions)");
-            editor = partial;
-            for e in errors {
-                tracing::warn!("{e}");
-                self.shared
-                    .client
-                    .show_message(MessageType::WARNING, format!("Preflight: {e}"))
-                    .await;
-            }
+            editor = self
+                .shared
+                .editor_settings(options, "editor settings (initializationOptions)")
+                .await;
         }
         if let Ok(mut config) = self.shared.config.write() {
             *config = Arc::new(Resolver::new(editor, Partial::default(), roots, None));
@@ -482,14 +488,10 @@ impl LanguageServer for Backend {
             self.shared.reload_config(None);
             return;
         }
-        let (partial, errors) = load::from_json(&settings, "editor settings");
-        for e in errors {
-            tracing::warn!("{e}");
-            self.shared
-                .client
-                .show_message(MessageType::WARNING, format!("Preflight: {e}"))
-                .await;
-        }
+        let partial = self
+            .shared
+            .editor_settings(&settings, "editor settings")
+            .await;
         self.shared.reload_config(Some(partial));
     }
 

@@ -102,18 +102,21 @@ fn origins_from_env(ctx: &Context) -> (String, Option<Edit>) {
     )
 }
 
-fn fix_replacing(ctx: &Context, value: Node) -> Fix {
+/// The fix that reads the origins from the environment: `edit` receives the expression to write
+/// (or `None` when the call cannot take it), and `import os` is added when needed.
+fn origins_fix(ctx: &Context, edit: impl FnOnce(&str) -> Option<Edit>) -> Option<Fix> {
     let (expr, import) = origins_from_env(ctx);
-    let mut edits = vec![Edit::replace(value.byte_range(), expr)];
+    let mut edits = vec![edit(&expr)?];
     edits.extend(import);
-    Fix::new(
-        format!(
-            "Read allowed origins from ${}",
-            ctx.options().cors_origins_env
-        ),
-        Safety::Unsafe,
-        edits,
-    )
+    let title = format!(
+        "Read allowed origins from ${}",
+        ctx.options().cors_origins_env
+    );
+    Some(Fix::new(title, Safety::Unsafe, edits))
+}
+
+fn fix_replacing(ctx: &Context, value: Node) -> Option<Fix> {
+    origins_fix(ctx, |expr| Some(Edit::replace(value.byte_range(), expr)))
 }
 
 fn finding(
@@ -147,13 +150,7 @@ fn report_wildcard(
     out: &mut Vec<Finding>,
 ) {
     let fix = fix_replacing(ctx, value);
-    out.push(finding(
-        meta,
-        value,
-        credentials,
-        what.to_string(),
-        Some(fix),
-    ));
+    out.push(finding(meta, value, credentials, what.to_string(), fix));
 }
 
 /// The `"origins": "*"` value inside a flask-cors `resources={...}` dictionary, if any.
@@ -215,18 +212,8 @@ fn check_flask(
     if ctx.source.contains("CORS_ORIGINS") || ctx.source.contains("CORS_RESOURCES") {
         return;
     }
-    let (expr, import) = origins_from_env(ctx);
-    let fix = add_keyword_argument(ctx, call, &format!("origins={expr}")).map(|edit| {
-        let mut edits = vec![edit];
-        edits.extend(import);
-        Fix::new(
-            format!(
-                "Read allowed origins from ${}",
-                ctx.options().cors_origins_env
-            ),
-            Safety::Unsafe,
-            edits,
-        )
+    let fix = origins_fix(ctx, |expr| {
+        add_keyword_argument(ctx, call, &format!("origins={expr}"))
     });
     let label = ctx.text(function);
     out.push(finding(
@@ -291,33 +278,25 @@ fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) 
             t.starts_with("CORS_ALLOW_CREDENTIALS=True")
         });
         let fix = if lists_origins {
-            Fix::new(
+            Some(Fix::new(
                 "Stop allowing every origin",
                 Safety::Unsafe,
                 vec![Edit::replace(right.byte_range(), "False")],
-            )
+            ))
         } else {
-            let (expr, import) = origins_from_env(ctx);
-            let mut edits = vec![Edit::replace(
-                assign.byte_range(),
-                format!("CORS_ALLOWED_ORIGINS = {expr}"),
-            )];
-            edits.extend(import);
-            Fix::new(
-                format!(
-                    "Read allowed origins from ${}",
-                    ctx.options().cors_origins_env
-                ),
-                Safety::Unsafe,
-                edits,
-            )
+            origins_fix(ctx, |expr| {
+                Some(Edit::replace(
+                    assign.byte_range(),
+                    format!("CORS_ALLOWED_ORIGINS = {expr}"),
+                ))
+            })
         };
         out.push(finding(
             meta,
             assign,
             credentials,
             format!("`{}` allows every origin", ctx.text(left)),
-            Some(fix),
+            fix,
         ));
     }
 }
