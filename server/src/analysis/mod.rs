@@ -47,7 +47,11 @@ pub fn analyze_until(
     let ctx = Context::with_settings(source, tree, settings);
     let mut findings = Vec::new();
     let mut skipped_rules = Vec::new();
-    for rule in rules::registry().rules() {
+    for rule in rules::registry()
+        .rules()
+        .iter()
+        .chain(settings.user_rules.0.iter())
+    {
         if !settings.enabled(rule.meta.code) {
             continue;
         }

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::Severity;
+use crate::rules::user::UserRules;
 
 /// Values the fixes insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,9 +38,21 @@ pub struct FileSettings {
     /// Severity overrides by code.
     pub severity: HashMap<&'static str, Severity>,
     pub options: RuleOptions,
+    /// The project's own query rules, run after the built-in ones.
+    pub user_rules: UserRules,
 }
 
 impl FileSettings {
+    /// Whether `code` names a rule, built-in or the project's own.
+    pub fn knows(&self, code: &str) -> bool {
+        crate::rules::registry().find(code).is_some()
+            || self
+                .user_rules
+                .0
+                .iter()
+                .any(|r| r.meta.code.eq_ignore_ascii_case(code))
+    }
+
     /// Whether a rule runs.
     pub fn enabled(&self, code: &str) -> bool {
         !self.disabled.contains(code)

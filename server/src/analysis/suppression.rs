@@ -210,11 +210,7 @@ pub fn apply(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
             Some(codes) => codes
                 .iter()
                 .filter(|c| !used.contains(&c.as_str()))
-                .filter(|c| {
-                    rules::registry()
-                        .find(c)
-                        .is_none_or(|r| ctx.settings.enabled(r.meta.code))
-                })
+                .filter(|c| ctx.settings.enabled(c.as_str()))
                 .cloned()
                 .collect(),
         };
@@ -223,7 +219,7 @@ pub fn apply(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
         }
         let unknown: Vec<&String> = unused
             .iter()
-            .filter(|c| *c != "everything" && rules::registry().find(c).is_none())
+            .filter(|c| *c != "everything" && !ctx.settings.knows(c))
             .collect();
         let message = if !unknown.is_empty() {
             format!(

@@ -2,6 +2,7 @@
 
 pub mod check;
 mod output;
+mod test_rule;
 
 use std::path::PathBuf;
 
@@ -30,6 +31,13 @@ enum Command {
     },
     /// Print a rule's documentation (by code or name).
     Explain { rule: String },
+    /// Show what one query rule matches in a file (for rule authors).
+    TestRule {
+        /// The rule: a `.scm` file in the same format as `.preflight/queries/`.
+        rule: PathBuf,
+        /// A Python file to run it over.
+        file: PathBuf,
+    },
 }
 
 /// Options of `preflight check`.
@@ -104,6 +112,10 @@ pub fn main() -> i32 {
         Command::Check(args) => {
             init_logging("warn");
             check::run(args)
+        }
+        Command::TestRule { rule, file } => {
+            init_logging("warn");
+            test_rule::run(&rule, &file)
         }
         Command::Rules { output_format } => {
             output::print_rules(rules::registry(), output_format);

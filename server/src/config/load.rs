@@ -21,6 +21,7 @@ pub const KEYS: &[&str] = &[
     "llm-timeout-seconds",
     "logger-name",
     "cors-origins-env",
+    "queries-dir",
 ];
 
 /// A configuration file that was read.
@@ -224,6 +225,7 @@ impl<'a> Reader<'a> {
                     }
                 }
                 "cors-origins-env" => p.cors_origins_env = self.string(&key, &value),
+                "queries-dir" => p.queries_dir = self.string(&key, &value),
                 "per-file-ignores" => {
                     let Some(entries) = self.entries(&key, &value) else {
                         continue;

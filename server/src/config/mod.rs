@@ -15,6 +15,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::analysis::{FileSettings, RuleOptions, Severity};
 use crate::rules::registry;
+use crate::rules::user::UserRules;
 
 /// One problem in a configuration, located where possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub struct Partial {
     pub llm_timeout_seconds: Option<u32>,
     pub logger_name: Option<String>,
     pub cors_origins_env: Option<String>,
+    /// The folder of the project's own query rules, relative to the configuration file.
+    pub queries_dir: Option<String>,
 }
 
 impl Partial {
@@ -69,6 +72,7 @@ impl Partial {
             llm_timeout_seconds: pick(&self.llm_timeout_seconds, &over.llm_timeout_seconds),
             logger_name: pick(&self.logger_name, &over.logger_name),
             cors_origins_env: pick(&self.cors_origins_env, &over.cors_origins_env),
+            queries_dir: pick(&self.queries_dir, &over.queries_dir),
         }
     }
 }
@@ -81,13 +85,29 @@ pub fn selects(selector: &str, code: &str, name: &str, category: &str) -> bool {
         || selector == category
 }
 
-/// Whether a selector names at least one rule (for validation).
+/// Whether a selector names at least one built-in rule, or looks like the code of a user rule
+/// (letters then digits, not `PF`): user rules load after the configuration, so their codes are
+/// taken on trust.
 pub fn is_known_selector(selector: &str) -> bool {
-    registry()
-        .rules()
-        .iter()
-        .any(|r| selects(selector, r.meta.code, r.meta.name, r.meta.category))
+    let user_code = selector.len() >= 2
+        && !selector.to_ascii_uppercase().starts_with("PF")
+        && selector
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase())
+        && selector
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && selector.chars().any(|c| c.is_ascii_digit());
+    user_code
+        || registry()
+            .rules()
+            .iter()
+            .any(|r| selects(selector, r.meta.code, r.meta.name, r.meta.category))
 }
+
+/// The default folder of user query rules.
+pub const DEFAULT_QUERIES_DIR: &str = ".preflight/queries";
 
 /// Settings resolved for one configuration (one project root), ready to produce per-file settings.
 #[derive(Debug, Clone)]
@@ -100,6 +120,7 @@ pub struct Settings {
     severity: Vec<(String, Severity)>,
     exclude: GlobSet,
     options: RuleOptions,
+    user_rules: UserRules,
 }
 
 fn glob_set(patterns: &[String], errors: &mut Vec<String>) -> GlobSet {
@@ -123,6 +144,15 @@ impl Settings {
     /// Resolves a partial configuration (already layered) for a project rooted at `root`.
     /// Problems that only show at this stage (bad globs) are returned as messages.
     pub fn resolve(root: &Path, partial: &Partial) -> (Settings, Vec<String>) {
+        Self::resolve_with_rules(root, partial, UserRules::default())
+    }
+
+    /// Like [`Settings::resolve`], with the project's own rules.
+    pub fn resolve_with_rules(
+        root: &Path,
+        partial: &Partial,
+        user_rules: UserRules,
+    ) -> (Settings, Vec<String>) {
         let mut errors = Vec::new();
         let defaults = RuleOptions::default();
         let mut select = partial.select.clone().unwrap_or_else(|| vec!["ALL".into()]);
@@ -152,6 +182,7 @@ impl Settings {
                     .clone()
                     .unwrap_or(defaults.cors_origins_env),
             },
+            user_rules,
         };
         (settings, errors)
     }
@@ -178,9 +209,10 @@ impl Settings {
         }
         let mut file = FileSettings {
             options: self.options.clone(),
+            user_rules: self.user_rules.clone(),
             ..FileSettings::default()
         };
-        for rule in registry().rules() {
+        for rule in registry().rules().iter().chain(self.user_rules.0.iter()) {
             let m = rule.meta;
             let chosen = self
                 .select

@@ -98,11 +98,22 @@ impl Resolver {
         };
         let root = match (&config, stop) {
             (Some(c), _) => c.parent().map(Path::to_path_buf).unwrap_or_default(),
-            (None, Some(root)) => root.clone(),
-            (None, None) => dir.to_path_buf(),
+            // Without a configuration file, the nearest folder holding `.preflight/` is the
+            // project root (so its user rules apply to every file below it).
+            (None, stop) => nearest_with_dot_preflight(dir, stop.map(PathBuf::as_path))
+                .or_else(|| stop.cloned())
+                .unwrap_or_else(|| dir.to_path_buf()),
         };
         let layered = self.below.overlay(&file_partial).overlay(&self.above);
-        let (settings, glob_errors) = Settings::resolve(&root, &layered);
+        let queries = root.join(
+            layered
+                .queries_dir
+                .as_deref()
+                .unwrap_or(super::DEFAULT_QUERIES_DIR),
+        );
+        let (user_rules, rule_errors) = crate::rules::user::load_dir(&queries);
+        errors.extend(rule_errors);
+        let (settings, glob_errors) = Settings::resolve_with_rules(&root, &layered, user_rules);
         let source = config
             .as_ref()
             .map_or("settings".to_string(), |c| c.display().to_string());
@@ -118,6 +129,20 @@ impl Resolver {
             errors,
         }
     }
+}
+
+fn nearest_with_dot_preflight(dir: &Path, stop_at: Option<&Path>) -> Option<PathBuf> {
+    let mut current = Some(dir);
+    while let Some(d) = current {
+        if d.join(".preflight").is_dir() {
+            return Some(d.to_path_buf());
+        }
+        if stop_at.is_some_and(|s| d == s) {
+            return None;
+        }
+        current = d.parent();
+    }
+    None
 }
 
 #[cfg(test)]

@@ -117,6 +117,49 @@ impl Shared {
         let (version, skipped) = (snapshot.version, snapshot.skipped);
         let path = convert::uri_to_path(uri);
         // A configuration file open in the editor gets its problems as diagnostics, as typed.
+        // A user rule open in the editor: its load error, with line and column, as typed.
+        if let Some(path) = path
+            .as_ref()
+            .filter(|p| p.extension().is_some_and(|x| x == "scm"))
+        {
+            let errors = match crate::rules::query::QueryRule::from_source(
+                &path.display().to_string(),
+                &text,
+            ) {
+                Ok(_) => Vec::new(),
+                Err(e) => {
+                    let span = e.1.map(|(line, col)| {
+                        let start: usize = text
+                            .split_inclusive('\n')
+                            .take(line - 1)
+                            .map(str::len)
+                            .sum();
+                        let at = start
+                            + text[start..]
+                                .chars()
+                                .take(col - 1)
+                                .map(char::len_utf8)
+                                .sum::<usize>();
+                        at..at
+                    });
+                    let source = path.display().to_string();
+                    let message = e.bare_message(&source);
+                    vec![crate::config::ConfigError {
+                        source,
+                        position: e.1,
+                        span,
+                        message,
+                    }]
+                }
+            };
+            return Some(Analysis {
+                version,
+                text,
+                findings: Arc::new(Vec::new()),
+                notice: None,
+                config_errors: errors,
+            });
+        }
         if let Some(path) = path.as_ref().filter(|p| is_config_file(p)) {
             let errors = load::parse_file(path, &text)
                 .map(|l| l.errors)
@@ -452,7 +495,7 @@ impl LanguageServer for Backend {
             return;
         }
         // Configuration files changed on disk (a branch switch, another editor) re-check open files.
-        let watchers = ["**/pyproject.toml", "**/preflight.toml"]
+        let watchers = ["**/pyproject.toml", "**/preflight.toml", "**/*.scm"]
             .into_iter()
             .map(|glob| FileSystemWatcher {
                 glob_pattern: GlobPattern::String(glob.into()),
@@ -580,7 +623,9 @@ impl LanguageServer for Backend {
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         let uri = params.text_document.uri;
         // Saving a configuration file applies it to every open document, watcher or not.
-        if convert::uri_to_path(&uri).is_some_and(|p| is_config_file(&p)) {
+        if convert::uri_to_path(&uri)
+            .is_some_and(|p| is_config_file(&p) || p.extension().is_some_and(|x| x == "scm"))
+        {
             self.shared.reload_config(None);
             return;
         }

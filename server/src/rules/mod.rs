@@ -9,6 +9,7 @@ mod permissive_cors;
 pub mod query;
 pub mod unused_suppression;
 mod use_after_close;
+pub mod user;
 
 use std::sync::LazyLock;
 

@@ -39,19 +39,73 @@ pub const PREDICATES: &[(&str, &str)] = &[
         "pf-resolves-to?",
         "@expr resolves through the file's imports to one of the qualified names given",
     ),
+    (
+        "pf-lacks-keyword?",
+        "@call (a call, or its argument list) passes none of the keywords given, and no **kwargs",
+    ),
 ];
 
 /// A compiled query rule.
 pub struct QueryRule {
     query: Query,
     diagnostic: u32,
-    fixer: Option<fix::QueryFixer>,
+    fixer: Option<QueryFix>,
     message: &'static str,
 }
 
+/// How a query rule fixes what it finds.
+#[derive(Clone, Copy)]
+enum QueryFix {
+    /// A built-in fixer (`; fix: log-exception`).
+    Named(fix::QueryFixer),
+    /// A user rule's template (`; fix-replace: http_client.{_method}`): the `@diagnostic` node is
+    /// replaced by the template with each `{capture}` filled in. Unsafe: nobody has reviewed it.
+    Replace(&'static str),
+}
+
+/// Header keys a query file may use.
+const HEADER_KEYS: &[&str] = &[
+    "code",
+    "name",
+    "category",
+    "severity",
+    "message",
+    "fix",
+    "fix-replace",
+    "twins",
+];
+
+/// What the header of one query text produced. Kept per text so that reloading an unchanged user
+/// rule does not leak its strings again (rule metadata lives for the whole process).
+#[derive(Clone)]
+struct Header {
+    meta: RuleMeta,
+    message: &'static str,
+    fixer: Option<QueryFix>,
+}
+
+static HEADERS: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Header>>> =
+    std::sync::LazyLock::new(Default::default);
+
 /// Why a query file could not be loaded.
 #[derive(Debug)]
-pub struct QueryError(pub String);
+pub struct QueryError(pub String, pub Option<(usize, usize)>);
+
+impl QueryError {
+    /// The message without the `file:line:col:` prefix (for places that show the location apart).
+    pub fn bare_message(&self, file: &str) -> String {
+        let rest = self
+            .0
+            .strip_prefix(file)
+            .and_then(|r| r.strip_prefix(':'))
+            .unwrap_or(&self.0);
+        let rest = match self.1 {
+            Some((line, col)) => rest.strip_prefix(&format!("{line}:{col}:")).unwrap_or(rest),
+            None => rest,
+        };
+        rest.trim().to_string()
+    }
+}
 
 impl std::fmt::Display for QueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -86,7 +140,8 @@ fn leak(s: String) -> &'static str {
 impl QueryRule {
     /// Parses the header and compiles the query.
     pub fn from_source(file: &str, text: &str) -> Result<(RuleMeta, QueryRule), QueryError> {
-        let err = |msg: String| QueryError(format!("{file}: {msg}"));
+        let err = |msg: String| QueryError(format!("{file}: {msg}"), None);
+        let cached = HEADERS.lock().ok().and_then(|h| h.get(text).cloned());
         let mut fields: HashMap<&str, &str> = HashMap::new();
         let mut doc = String::new();
         let mut in_doc = false;
@@ -98,11 +153,7 @@ impl QueryRule {
             if !in_doc {
                 if let Some((key, value)) = comment.split_once(':') {
                     let key = key.trim();
-                    if [
-                        "code", "name", "category", "severity", "message", "fix", "twins",
-                    ]
-                    .contains(&key)
-                    {
+                    if HEADER_KEYS.contains(&key) {
                         fields.insert(key, value.trim());
                         continue;
                     }
@@ -122,20 +173,32 @@ impl QueryRule {
         let severity = field("severity")?;
         let severity = Severity::parse(severity)
             .ok_or_else(|| err(format!("unknown severity `{severity}`")))?;
-        let fixer = match fields.get("fix") {
-            Some(name) => {
-                Some(fix::query_fixer(name).ok_or_else(|| err(format!("unknown fix `{name}`")))?)
-            }
-            None => None,
+        let fixer = match (fields.get("fix"), fields.get("fix-replace")) {
+            (Some(name), _) => Some(QueryFix::Named(
+                fix::query_fixer(name).ok_or_else(|| err(format!("unknown fix `{name}`")))?,
+            )),
+            (None, Some(template)) => Some(QueryFix::Replace(
+                cached
+                    .as_ref()
+                    .and_then(|h| match h.fixer {
+                        Some(QueryFix::Replace(t)) => Some(t),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| leak(template.to_string())),
+            )),
+            (None, None) => None,
         };
         let query = Query::new(&crate::parse::language(), text).map_err(|e| {
-            err(format!(
-                "line {}, column {}: {:?} error: {}",
-                e.row + 1,
-                e.column + 1,
-                e.kind,
-                e.message
-            ))
+            QueryError(
+                format!(
+                    "{file}:{}:{}: {:?} error: {}",
+                    e.row + 1,
+                    e.column + 1,
+                    e.kind,
+                    e.message
+                ),
+                Some((e.row + 1, e.column + 1)),
+            )
         })?;
         let diagnostic = query
             .capture_index_for_name("diagnostic")
@@ -150,7 +213,17 @@ impl QueryRule {
                 }
             }
         }
-        let message = leak(field("message")?.to_string());
+        let message = field("message")?;
+        if let Some(header) = cached {
+            let rule = QueryRule {
+                query,
+                diagnostic,
+                fixer: header.fixer,
+                message: header.message,
+            };
+            return Ok((header.meta, rule));
+        }
+        let message = leak(message.to_string());
         let meta = RuleMeta {
             code: leak(code.to_string()),
             name: leak(name.to_string()),
@@ -172,6 +245,16 @@ impl QueryRule {
                     .into_boxed_slice(),
             ),
         };
+        if let Ok(mut headers) = HEADERS.lock() {
+            headers.insert(
+                text.to_string(),
+                Header {
+                    meta: meta.clone(),
+                    message,
+                    fixer,
+                },
+            );
+        }
         Ok((
             meta,
             QueryRule {
@@ -202,7 +285,18 @@ impl QueryRule {
             if !self.general_predicates_hold(m.pattern_index, m.captures(), ctx) {
                 continue;
             }
-            let fix: Option<Fix> = self.fixer.and_then(|f| f(ctx, &captures));
+            let fix: Option<Fix> = match self.fixer {
+                Some(QueryFix::Named(f)) => f(ctx, &captures),
+                Some(QueryFix::Replace(template)) => Some(Fix::new(
+                    "Apply the rule's replacement",
+                    crate::analysis::Safety::Unsafe,
+                    vec![crate::analysis::Edit::replace(
+                        node.byte_range(),
+                        fill(template, &captures, ctx, false),
+                    )],
+                )),
+                None => None,
+            };
             out.push(Finding {
                 rule: meta,
                 range: first_line(node, ctx.source),
@@ -242,6 +336,15 @@ impl QueryRule {
                     ctx.resolve(n)
                         .is_some_and(|q| strings.iter().any(|s| *s == q))
                 }),
+                "pf-lacks-keyword?" => nodes_for(*target).all(|n| {
+                    let call = if n.kind() == "argument_list" {
+                        n.parent().unwrap_or(n)
+                    } else {
+                        n
+                    };
+                    let args = crate::analysis::semantic::CallArgs::of(call, ctx.source);
+                    !strings.iter().any(|k| args.may_have_keyword(k))
+                }),
                 _ => false,
             }
         })
@@ -277,14 +380,19 @@ pub fn is_empty_body(block: Node) -> bool {
 }
 
 fn render_message(template: &str, captures: &Captures, ctx: &Context) -> String {
+    fill(template, captures, ctx, true)
+}
+
+/// Replaces each `{capture}` in a template with the captured text (shortened in messages, where a
+/// long or multi-line capture would be unreadable).
+fn fill(template: &str, captures: &Captures, ctx: &Context, shorten: bool) -> String {
     if !template.contains('{') {
         return template.to_string();
     }
     let mut out = template.to_string();
     for (name, node) in &captures.nodes {
         let text = ctx.text(*node);
-        // Long or multi-line captures would make an unreadable message.
-        let text = if text.len() > 60 || text.contains('\n') {
+        let text = if shorten && (text.len() > 60 || text.contains('\n')) {
             "…"
         } else {
             text
@@ -327,9 +435,7 @@ mod tests {
             .0
             .contains("code"));
         let bad_syntax = format!("{header}(identifier @diagnostic");
-        assert!(QueryRule::from_source("x.scm", &bad_syntax)
-            .unwrap_err()
-            .0
-            .contains("line"));
+        let err = QueryRule::from_source("x.scm", &bad_syntax).unwrap_err();
+        assert!(err.1.is_some() && err.0.starts_with("x.scm:"), "{}", err.0);
     }
 }
