@@ -105,12 +105,32 @@ impl Resolver {
                 .unwrap_or_else(|| dir.to_path_buf()),
         };
         let layered = self.below.overlay(&file_partial).overlay(&self.above);
-        let queries = root.join(
-            layered
-                .queries_dir
-                .as_deref()
-                .unwrap_or(super::DEFAULT_QUERIES_DIR),
-        );
+        // The queries folder stays inside the project: no absolute paths, no `..`.
+        let mut dir_name = layered
+            .queries_dir
+            .as_deref()
+            .unwrap_or(super::DEFAULT_QUERIES_DIR);
+        let inside = Path::new(dir_name).components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+        if !inside {
+            errors.push(ConfigError {
+                source: config
+                    .as_ref()
+                    .map_or("settings".to_string(), |c| c.display().to_string()),
+                position: None,
+                span: None,
+                message: format!(
+                    "`queries-dir` must be a folder inside the project, not `{dir_name}`; using {}",
+                    super::DEFAULT_QUERIES_DIR
+                ),
+            });
+            dir_name = super::DEFAULT_QUERIES_DIR;
+        }
+        let queries = root.join(dir_name);
         let (user_rules, rule_errors) = crate::rules::user::load_dir(&queries);
         errors.extend(rule_errors);
         let (settings, glob_errors) = Settings::resolve_with_rules(&root, &layered, user_rules);
@@ -202,5 +222,24 @@ mod tests {
             "the command line replaces `ignore`"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_queries_folder_cannot_leave_the_project() {
+        for outside in ["/etc", "../elsewhere"] {
+            let editor = Partial {
+                queries_dir: Some(outside.into()),
+                ..Partial::default()
+            };
+            let resolver = Resolver::new(editor, Partial::default(), vec![], None);
+            let resolved = resolver.for_path(None);
+            assert!(
+                resolved
+                    .errors
+                    .iter()
+                    .any(|e| e.message.contains("must be a folder inside the project")),
+                "{outside}"
+            );
+        }
     }
 }
