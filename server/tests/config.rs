@@ -160,3 +160,42 @@ fn the_server_reads_the_nearest_file_and_editor_settings_fill_in() {
     assert_eq!(client.stop(), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn watched_configuration_files_are_registered_and_re_check_open_documents() {
+    let dir = project("watch", Some(("preflight.toml", "ignore = [\"PF201\"]\n")));
+    let mut client = Client::start();
+    let root = format!("file://{}", dir.display());
+    let caps = json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+    client.request("initialize", json!({"processId": null, "rootUri": root, "capabilities": caps, "initializationOptions": {"debounceMs": 0}}));
+    client.notify("initialized", json!({}));
+    // The server asks to watch configuration files and rule queries.
+    let request = client.wait_for("registerCapability", |m| {
+        m["method"] == "client/registerCapability"
+    });
+    let watchers = &request["params"]["registrations"][0]["registerOptions"]["watchers"];
+    let globs: Vec<&str> = watchers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["globPattern"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        globs,
+        ["**/pyproject.toml", "**/preflight.toml", "**/*.scm"]
+    );
+    client.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": null}));
+    let uri = format!("file://{}/app.py", dir.display());
+    client.open(&uri, &std::fs::read_to_string(dir.join("app.py")).unwrap());
+    assert_eq!(codes(&client.diagnostics(&uri, Some(1))), ["PF101"]);
+    // Another tool changes the file on disk; the editor reports it through the watcher.
+    std::fs::write(dir.join("preflight.toml"), "ignore = [\"PF101\"]\n").unwrap();
+    let config_uri = format!("file://{}/preflight.toml", dir.display());
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": config_uri, "type": 2}]}),
+    );
+    assert_eq!(codes(&client.diagnostics(&uri, Some(1))), ["PF201"]);
+    assert_eq!(client.stop(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
