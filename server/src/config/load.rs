@@ -407,17 +407,28 @@ pub fn from_json(value: &serde_json::Value, source: &str) -> (Partial, Vec<Confi
 /// The configuration file that governs files in `dir`: the nearest `preflight.toml`, or
 /// `pyproject.toml` with a `[tool.preflight]` table, in `dir` or a parent — never above `stop_at`.
 pub fn find_config(dir: &Path, stop_at: Option<&Path>) -> Option<PathBuf> {
-    let mut current = Some(dir);
-    while let Some(d) = current {
+    nearest_ancestor(dir, stop_at, |d| {
         let candidate = d.join("preflight.toml");
         if candidate.is_file() {
             return Some(candidate);
         }
         let pyproject = d.join("pyproject.toml");
-        if pyproject.is_file()
-            && std::fs::read_to_string(&pyproject).is_ok_and(|t| t.contains("tool.preflight"))
-        {
-            return Some(pyproject);
+        let has_table = pyproject.is_file()
+            && std::fs::read_to_string(&pyproject).is_ok_and(|t| t.contains("tool.preflight"));
+        has_table.then_some(pyproject)
+    })
+}
+
+/// The first answer of `found` for `dir` and then each parent, never going above `stop_at`.
+pub fn nearest_ancestor<T>(
+    dir: &Path,
+    stop_at: Option<&Path>,
+    mut found: impl FnMut(&Path) -> Option<T>,
+) -> Option<T> {
+    let mut current = Some(dir);
+    while let Some(d) = current {
+        if let Some(hit) = found(d) {
+            return Some(hit);
         }
         if stop_at.is_some_and(|s| d == s) {
             return None;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::load::{find_config, load_file};
+use super::load::{find_config, load_file, nearest_ancestor};
 use super::{ConfigError, Partial, Settings};
 
 /// The settings for the files of one folder.
@@ -152,17 +152,9 @@ impl Resolver {
 }
 
 fn nearest_with_dot_preflight(dir: &Path, stop_at: Option<&Path>) -> Option<PathBuf> {
-    let mut current = Some(dir);
-    while let Some(d) = current {
-        if d.join(".preflight").is_dir() {
-            return Some(d.to_path_buf());
-        }
-        if stop_at.is_some_and(|s| d == s) {
-            return None;
-        }
-        current = d.parent();
-    }
-    None
+    nearest_ancestor(dir, stop_at, |d| {
+        d.join(".preflight").is_dir().then(|| d.to_path_buf())
+    })
 }
 
 #[cfg(test)]
