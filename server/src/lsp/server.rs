@@ -43,6 +43,30 @@ struct InitOptions {
     analysis_budget_ms: Option<u64>,
 }
 
+/// When diagnostics are published: `onType` (open, every change, save) or `onSave` (open and save
+/// only, for people who want quiet typing). Code actions always see the current text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunMode {
+    OnType,
+    OnSave,
+}
+
+impl RunMode {
+    /// Reads the `run` editor setting. Settings arrive whole, so an absent `run` means the default.
+    fn from_settings(settings: &serde_json::Value) -> std::result::Result<Self, String> {
+        match settings.get("run") {
+            None | Some(serde_json::Value::Null) => Ok(RunMode::OnType),
+            Some(v) => match v.as_str() {
+                Some("onType") => Ok(RunMode::OnType),
+                Some("onSave") => Ok(RunMode::OnSave),
+                _ => Err(format!(
+                    "`run` must be \"onType\" or \"onSave\", not {v}; keeping the current mode"
+                )),
+            },
+        }
+    }
+}
+
 /// State shared by every handler and background analysis.
 struct Shared {
     client: Client,
@@ -60,6 +84,8 @@ struct Shared {
     shown_config_errors: Mutex<HashSet<String>>,
     /// Whether the client lets us register file watchers.
     can_watch: AtomicBool,
+    /// `run = "onSave"`: changes update the document but publish nothing until the next save.
+    on_save: AtomicBool,
     /// Serialises publishing so that a slow analysis of an old version never lands after a newer one.
     publish: tokio::sync::Mutex<()>,
 }
@@ -85,6 +111,7 @@ impl Backend {
                 roots: RwLock::new(Vec::new()),
                 shown_config_errors: Mutex::new(HashSet::new()),
                 can_watch: AtomicBool::new(false),
+                on_save: AtomicBool::new(false),
                 publish: tokio::sync::Mutex::new(()),
             }),
         }
@@ -234,7 +261,24 @@ impl Shared {
     }
 
     /// Reads editor settings, telling the user about each problem (the rest still applies).
+    /// The server's own `run` setting is applied here too, so that a change needs no restart.
     async fn editor_settings(&self, value: &serde_json::Value, source: &str) -> Partial {
+        match RunMode::from_settings(value) {
+            Ok(mode) => {
+                tracing::info!(?mode, "run mode");
+                self.on_save
+                    .store(mode == RunMode::OnSave, Ordering::Relaxed);
+            }
+            Err(message) => {
+                tracing::warn!("{message}");
+                self.client
+                    .show_message(
+                        MessageType::WARNING,
+                        format!("Preflight: {source}: {message}"),
+                    )
+                    .await;
+            }
+        }
         let (partial, errors) = load::from_json(value, source);
         for e in errors {
             tracing::warn!("{e}");
@@ -614,7 +658,9 @@ impl LanguageServer for Backend {
                 }
             }
         };
-        if applied {
+        // In onSave mode the edit is applied (code actions and the next save need the current text)
+        // but nothing is published until `didSave`.
+        if applied && !self.shared.on_save.load(Ordering::Relaxed) {
             let delay = Duration::from_millis(self.shared.debounce_ms.load(Ordering::Relaxed));
             self.shared.schedule(uri, version, delay);
         }

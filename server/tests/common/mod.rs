@@ -99,6 +99,20 @@ impl Client {
         }
     }
 
+    /// Every message that arrives within `window` (plus any already read and not yet consumed),
+    /// for tests that check something is *not* sent.
+    pub fn drain_for(&mut self, window: Duration) -> Vec<Value> {
+        let mut out = std::mem::take(&mut self.backlog);
+        let deadline = Instant::now() + window;
+        while let Ok(msg) = self
+            .messages
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            out.push(msg);
+        }
+        out
+    }
+
     /// Waits for the process to end and returns its exit code.
     pub fn wait_exit(&mut self) -> i32 {
         let deadline = Instant::now() + WAIT;
