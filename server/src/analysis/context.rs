@@ -7,6 +7,7 @@ use tree_sitter::{Node, Tree};
 
 use super::semantic::Imports;
 use super::settings::{FileSettings, RuleOptions};
+use super::web::WebFacts;
 
 static DEFAULT_SETTINGS: LazyLock<FileSettings> = LazyLock::new(FileSettings::default);
 
@@ -16,6 +17,7 @@ pub struct Context<'a> {
     pub tree: &'a Tree,
     pub settings: &'a FileSettings,
     imports: OnceCell<Imports>,
+    web: OnceCell<WebFacts>,
 }
 
 impl<'a> Context<'a> {
@@ -31,6 +33,7 @@ impl<'a> Context<'a> {
             tree,
             settings,
             imports: OnceCell::new(),
+            web: OnceCell::new(),
         }
     }
 
@@ -53,6 +56,18 @@ impl<'a> Context<'a> {
     pub fn imports(&self) -> &Imports {
         self.imports
             .get_or_init(|| Imports::collect(self.root(), self.source))
+    }
+
+    /// Which functions handle requests, and what kind of module this is (computed once).
+    pub fn web(&self) -> &WebFacts {
+        self.web.get_or_init(|| WebFacts::collect(self))
+    }
+
+    /// Whether the file imports `module` or anything inside it.
+    pub fn imports_module(&self, module: &str) -> bool {
+        self.imports().qualified_names().any(|q| {
+            q == module || (q.starts_with(module) && q.as_bytes().get(module.len()) == Some(&b'.'))
+        })
     }
 
     /// The fully qualified name an expression refers to through the file's imports

@@ -104,3 +104,21 @@ pub struct Finding {
     pub message: String,
     pub fix: Option<Fix>,
 }
+
+impl Finding {
+    /// A finding at the rule's default severity (configuration overrides it later).
+    pub fn new(
+        rule: &'static RuleMeta,
+        range: Range<usize>,
+        message: impl Into<String>,
+        fix: Option<Fix>,
+    ) -> Finding {
+        Finding {
+            rule,
+            range,
+            severity: rule.severity,
+            message: message.into(),
+            fix,
+        }
+    }
+}

@@ -5,9 +5,11 @@
 
 pub mod context;
 pub mod finding;
+pub mod scope;
 pub mod semantic;
 pub mod settings;
 pub mod suppression;
+pub mod web;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;

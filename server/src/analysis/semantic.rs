@@ -50,6 +50,11 @@ impl Imports {
         Imports { names }
     }
 
+    /// Every qualified name the file imports (`requests`, `flask.Flask`).
+    pub fn qualified_names(&self) -> impl Iterator<Item = &str> {
+        self.names.values().map(String::as_str)
+    }
+
     /// What a local name was imported as, if it was.
     pub fn get(&self, local: &str) -> Option<&str> {
         self.names.get(local).map(String::as_str)
