@@ -1,7 +1,9 @@
 //! The command line: `check`, `rules`, `explain` and `server`.
 
 pub mod check;
+mod github;
 mod output;
+mod sarif;
 mod test_rule;
 
 use std::path::PathBuf;
@@ -26,8 +28,8 @@ enum Command {
     Server,
     /// List every rule.
     Rules {
-        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-        output_format: OutputFormat,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        output_format: ListFormat,
     },
     /// Print a rule's documentation (by code or name).
     Explain { rule: String },
@@ -65,9 +67,22 @@ pub struct CheckArgs {
     pub ignore: Vec<String>,
 }
 
-/// Output formats.
+/// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// `path:line:col: CODE message` with a source excerpt; coloured on a terminal.
+    Text,
+    /// One JSON array of findings (a documented contract).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other review tools.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+}
+
+/// Output formats of `rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
     Text,
     Json,
 }

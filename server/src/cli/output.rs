@@ -1,4 +1,5 @@
-//! What the CLI prints: findings as text with source excerpts or as JSON, the rule list, rule docs.
+//! What the CLI prints: findings as text with source excerpts, as JSON, SARIF (`sarif.rs`) or
+//! GitHub workflow commands (`github.rs`); the rule list; rule docs.
 //!
 //! The JSON shape is a documented contract (README, "JSON output"): lines and columns are 1-based
 //! and columns count Unicode characters.
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::OutputFormat;
+use super::{ListFormat, OutputFormat};
 use crate::analysis::{Finding, Safety, Severity};
 use crate::rules::{Registry, RuleMeta};
 use crate::text::position::{LineIndex, PositionEncoding};
@@ -28,10 +29,11 @@ pub fn stdout_wants_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// A 1-based line and column (Unicode characters), as every machine-readable format writes them.
 #[derive(Serialize)]
-struct JsonPosition {
-    line: u32,
-    column: u32,
+pub(super) struct JsonPosition {
+    pub line: u32,
+    pub column: u32,
 }
 
 #[derive(Serialize)]
@@ -60,7 +62,8 @@ struct JsonFinding {
     fix: Option<JsonFix>,
 }
 
-fn position(index: &LineIndex, source: &str, byte: usize) -> JsonPosition {
+/// The 1-based line and column of a byte offset.
+pub(super) fn position(index: &LineIndex, source: &str, byte: usize) -> JsonPosition {
     let lc = index.line_col(source, byte, PositionEncoding::Utf32);
     JsonPosition {
         line: lc.line + 1,
@@ -181,6 +184,13 @@ pub fn print_check(
                 .unwrap_or_else(|_| "[]".into());
             let _ = writeln!(out, "{json}");
         }
+        OutputFormat::Sarif => {
+            let log = super::sarif::render(reports, errors, crate::rules::registry());
+            let _ = writeln!(out, "{log}");
+        }
+        OutputFormat::Github => {
+            let _ = write!(out, "{}", super::github::render(reports));
+        }
         OutputFormat::Text => {
             let paint = Paint { on: color };
             let mut found = 0;
@@ -248,9 +258,9 @@ struct JsonRule {
 }
 
 /// Prints `preflight rules`.
-pub fn print_rules(registry: &Registry, format: OutputFormat) {
+pub fn print_rules(registry: &Registry, format: ListFormat) {
     match format {
-        OutputFormat::Json => {
+        ListFormat::Json => {
             let rules: Vec<JsonRule> = registry
                 .rules()
                 .iter()
@@ -268,7 +278,7 @@ pub fn print_rules(registry: &Registry, format: OutputFormat) {
                 serde_json::to_string_pretty(&rules).unwrap_or_else(|_| "[]".into())
             );
         }
-        OutputFormat::Text => {
+        ListFormat::Text => {
             println!(
                 "{:<6} {:<20} {:<15} {:<8} {:<4} summary",
                 "code", "name", "category", "severity", "fix"
