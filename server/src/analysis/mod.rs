@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod finding;
+pub mod logging;
 pub mod scope;
 pub mod semantic;
 pub mod settings;

@@ -52,9 +52,7 @@ pub fn in_loop(node: Node) -> bool {
         }
         match n.kind() {
             // The body, not the iterable or the `else:` block, runs per iteration.
-            "for_statement" | "while_statement"
-                if n.child_by_field_name("body") == Some(child) =>
-            {
+            "for_statement" | "while_statement" if n.child_by_field_name("body") == Some(child) => {
                 return true;
             }
             "list_comprehension"
@@ -132,6 +130,14 @@ pub fn handler_is_broad(handler: Node, source: &str) -> bool {
         || types
             .iter()
             .any(|t| matches!(*t, "Exception" | "BaseException" | "builtins.Exception"))
+}
+
+/// The end of a compound statement's header (just after its `:`), where a diagnostic about the
+/// whole clause ends so that it underlines one line.
+pub fn header_end(clause: Node) -> usize {
+    let mut cursor = clause.walk();
+    let colon = clause.children(&mut cursor).find(|c| c.kind() == ":");
+    colon.map_or(clause.end_byte(), |c| c.end_byte())
 }
 
 /// The block of a handler.

@@ -93,7 +93,10 @@ impl WebFacts {
                 if n.kind() != "function_definition" {
                     return;
                 }
-                if decorators(n).into_iter().any(|d| is_route_decorator(ctx, d)) {
+                if decorators(n)
+                    .into_iter()
+                    .any(|d| is_route_decorator(ctx, d))
+                {
                     handlers.push((n.start_byte(), HandlerKind::Route));
                 } else if imports_django && is_django_view(n, ctx.source) {
                     handlers.push((n.start_byte(), HandlerKind::DjangoView));
@@ -223,7 +226,8 @@ mod tests {
         // A cache's `get` decorator, and a framework-free module.
         let cache = "from flask import Flask\n@cache.get(timeout=5)\ndef f():\n    pass\n";
         assert_eq!(facts(cache).0, 0);
-        let plain = "@app.route('/')\ndef index():\n    return 'hi'\ndef view(request):\n    pass\n";
+        let plain =
+            "@app.route('/')\ndef index():\n    return 'hi'\ndef view(request):\n    pass\n";
         assert_eq!(facts(plain).0, 0);
         let settings = "DEBUG = True\nALLOWED_HOSTS = []\n";
         assert!(facts(settings).2);

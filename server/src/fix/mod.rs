@@ -57,3 +57,43 @@ fn except_exception(_ctx: &Context, captures: &Captures) -> Option<Fix> {
         vec![Edit::insert(keyword.end_byte(), " Exception")],
     ))
 }
+
+/// The edit that puts `statement` just before `before` (a statement), in the same block: on its
+/// own line with the same indentation, or joined with `; ` when `before` shares its line with the
+/// clause header (`except Exception: return None`).
+pub fn insert_statement_before(ctx: &Context, before: Node, statement: &str) -> Edit {
+    let at = before.start_byte();
+    let line_start = imports::line_start(ctx.source, at);
+    let prefix = ctx.source.get(line_start..at).unwrap_or("");
+    if prefix.chars().all(|c| c == ' ' || c == '\t') {
+        Edit::insert(at, format!("{statement}\n{prefix}"))
+    } else {
+        Edit::insert(at, format!("{statement}; "))
+    }
+}
+
+/// The first statement of a block, skipping comments and a leading docstring.
+pub fn first_statement_after_docstring(block: Node) -> Option<Node> {
+    let mut cursor = block.walk();
+    let mut statements = block
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment")
+        .peekable();
+    let first = *statements.peek()?;
+    let is_docstring = first.kind() == "expression_statement"
+        && first.named_child_count() == 1
+        && first.named_child(0).is_some_and(|n| n.kind() == "string");
+    if is_docstring {
+        statements.nth(1)
+    } else {
+        Some(first)
+    }
+}
+
+/// The message a fix logs: `Suppressed error in handler` plus the function it is in.
+pub fn place_suffix(ctx: &Context, node: Node) -> String {
+    match semantic::enclosing_function_name(node, ctx.source) {
+        Some(function) => format!(" in {function}"),
+        None => String::new(),
+    }
+}

@@ -4,9 +4,15 @@
 //! module named after the rule, for checks that need scope or flow. Both kinds carry the same
 //! metadata and docs and are run the same way by the analysis driver.
 
+mod broad_exception_ignored;
+mod error_handler_without_logging;
+mod error_without_traceback;
+mod exception_details_leaked;
 mod missing_timeout;
 mod permissive_cors;
+mod print_in_service;
 pub mod query;
+mod raise_without_cause;
 pub mod unused_suppression;
 mod use_after_close;
 pub mod user;
@@ -107,6 +113,24 @@ fn build_registry() -> Registry {
         ),
         (&permissive_cors::META, permissive_cors::check),
         (&use_after_close::META, use_after_close::check),
+        (
+            &broad_exception_ignored::META,
+            broad_exception_ignored::check,
+        ),
+        (
+            &error_without_traceback::META,
+            error_without_traceback::check,
+        ),
+        (&raise_without_cause::META, raise_without_cause::check),
+        (
+            &error_handler_without_logging::META,
+            error_handler_without_logging::check,
+        ),
+        (
+            &exception_details_leaked::META,
+            exception_details_leaked::check,
+        ),
+        (&print_in_service::META, print_in_service::check),
     ] {
         rules.push(Rule {
             meta,
