@@ -71,6 +71,21 @@ pub fn in_loop(node: Node) -> bool {
     false
 }
 
+/// Whether `node` runs in `function`'s own scope (not in a nested `def`, `lambda` or class).
+pub fn walk_up_same_scope(node: Node, function: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n == function {
+            return true;
+        }
+        if is_scope_boundary(n.kind()) {
+            return false;
+        }
+        current = n.parent();
+    }
+    false
+}
+
 /// Whether a `function_definition` is `async def`.
 pub fn is_async(function: Node) -> bool {
     function.child(0).is_some_and(|c| c.kind() == "async")

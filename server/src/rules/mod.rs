@@ -4,15 +4,20 @@
 //! module named after the rule, for checks that need scope or flow. Both kinds carry the same
 //! metadata and docs and are run the same way by the analysis driver.
 
+mod blocking_call_in_async;
 mod broad_exception_ignored;
+mod client_per_request;
+mod dangling_task;
 mod error_handler_without_logging;
 mod error_without_traceback;
+mod event_loop_per_request;
 mod exception_details_leaked;
 mod missing_timeout;
 mod permissive_cors;
 mod print_in_service;
 pub mod query;
 mod raise_without_cause;
+mod tls_verification_disabled;
 pub mod unused_suppression;
 mod use_after_close;
 pub mod user;
@@ -131,6 +136,14 @@ fn build_registry() -> Registry {
             exception_details_leaked::check,
         ),
         (&print_in_service::META, print_in_service::check),
+        (
+            &tls_verification_disabled::META,
+            tls_verification_disabled::check,
+        ),
+        (&client_per_request::META, client_per_request::check),
+        (&blocking_call_in_async::META, blocking_call_in_async::check),
+        (&event_loop_per_request::META, event_loop_per_request::check),
+        (&dangling_task::META, dangling_task::check),
     ] {
         rules.push(Rule {
             meta,

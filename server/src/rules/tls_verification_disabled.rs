@@ -1,0 +1,138 @@
+//! PF202 tls-verification-disabled: HTTPS without certificate checks.
+
+use tree_sitter::Node;
+
+use super::RuleMeta;
+use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::{Context, Finding, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "PF202",
+    name: "tls-verification-disabled",
+    category: "security",
+    severity: Severity::Error,
+    summary: "TLS certificate verification is turned off",
+    fixable: false,
+    twins: &["S501", "B501", "S323", "B323"],
+    doc: r#"## What it does
+Finds `verify=False` passed to `requests` and `httpx` (module functions, `Client`/`AsyncClient`,
+and `.get/.post/.request/...` calls on sessions and clients), `session.verify = False`,
+`ssl._create_unverified_context()`, `check_hostname = False` and `verify_mode = ssl.CERT_NONE`.
+
+## Why is this bad?
+Without certificate verification, anyone on the network path — a compromised proxy, a hostile
+Wi-Fi, a misrouted service mesh — can read and change the traffic, including the credentials and
+tokens it carries. It is usually added "temporarily" to get past a certificate error and then ships.
+
+## Example
+```python
+resp = requests.get("https://billing.internal/api", verify=False, timeout=10)
+```
+
+## Use instead
+```python
+resp = requests.get("https://billing.internal/api", verify="/etc/ssl/internal-ca.pem", timeout=10)
+```
+
+## Fix
+None: the right fix is to trust the certificate authority that signed the server's certificate
+(`verify="/path/to/ca.pem"`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`), which only you know.
+
+## Related
+ruff S501 and S323, bandit B501 and B323."#,
+};
+
+const CLIENT_MODULES: &[&str] = &["requests", "httpx"];
+
+const HTTP_METHODS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
+];
+
+/// Whether `call` goes to requests or httpx: a resolved module function or client, or an HTTP
+/// method called on something (a session or client) in a file that imports one of them.
+fn is_http_call(ctx: &Context, call: Node) -> bool {
+    let Some(function) = call.child_by_field_name("function") else {
+        return false;
+    };
+    if let Some(q) = ctx.resolve(function) {
+        let top = q.split('.').next().unwrap_or("");
+        return CLIENT_MODULES.contains(&top);
+    }
+    let imports_client = CLIENT_MODULES.iter().any(|m| ctx.imports_module(m));
+    imports_client
+        && function.kind() == "attribute"
+        && function
+            .child_by_field_name("attribute")
+            .is_some_and(|a| HTTP_METHODS.contains(&ctx.text(a)))
+}
+
+/// Checks one file.
+pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    walk(ctx.root(), |node| match node.kind() {
+        "call" => {
+            let args = CallArgs::of(node, ctx.source);
+            if let Some(value) = args.keyword("verify") {
+                if value.kind() == "false" && is_http_call(ctx, node) {
+                    let range = value
+                        .parent()
+                        .map_or(value.byte_range(), |k| k.byte_range());
+                    out.push(Finding::new(
+                        meta,
+                        range,
+                        "`verify=False` turns off certificate checks: anyone on the network path can \
+                         read and change this traffic. Point `verify=` at the CA bundle instead",
+                        None,
+                    ));
+                }
+            }
+            let unverified = node
+                .child_by_field_name("function")
+                .and_then(|f| ctx.resolve(f))
+                .is_some_and(|q| q == "ssl._create_unverified_context");
+            if unverified {
+                out.push(Finding::new(
+                    meta,
+                    node.byte_range(),
+                    "`ssl._create_unverified_context()` accepts any certificate: anyone on the network \
+                     path can impersonate the server. Use `ssl.create_default_context()`",
+                    None,
+                ));
+            }
+        }
+        "assignment" => {
+            let (Some(left), Some(right)) = (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            ) else {
+                return;
+            };
+            if left.kind() != "attribute" {
+                return;
+            }
+            let attribute = left
+                .child_by_field_name("attribute")
+                .map(|a| ctx.text(a))
+                .unwrap_or("");
+            let off = match attribute {
+                "verify" => {
+                    right.kind() == "false" && CLIENT_MODULES.iter().any(|m| ctx.imports_module(m))
+                }
+                "check_hostname" => right.kind() == "false" && ctx.imports_module("ssl"),
+                "verify_mode" => ctx.resolve(right).as_deref() == Some("ssl.CERT_NONE"),
+                _ => false,
+            };
+            if off {
+                out.push(Finding::new(
+                    meta,
+                    node.byte_range(),
+                    format!(
+                        "Setting `{attribute}` this way turns off certificate checks: anyone on the \
+                         network path can read and change this traffic"
+                    ),
+                    None,
+                ));
+            }
+        }
+        _ => {}
+    });
+}
