@@ -7,6 +7,7 @@ pub mod context;
 pub mod finding;
 pub mod logging;
 pub mod scope;
+pub mod secrets;
 pub mod semantic;
 pub mod settings;
 pub mod suppression;

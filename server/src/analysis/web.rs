@@ -128,6 +128,54 @@ impl WebFacts {
     }
 }
 
+/// Whether `object` is a Flask (or Quart) application: a name bound to `Flask(...)` in this file,
+/// or `app`/`application` in a module that imports Flask or Quart (apps made by a factory).
+pub fn is_flask_app(ctx: &Context, object: Node) -> bool {
+    if object.kind() != "identifier" {
+        return false;
+    }
+    let name = ctx.text(object);
+    let mut bound_to_app = false;
+    walk(ctx.root(), |n| {
+        if n.kind() != "assignment" {
+            return;
+        }
+        let (Some(left), Some(right)) = (
+            n.child_by_field_name("left"),
+            n.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        if left.kind() == "identifier" && ctx.text(left) == name && right.kind() == "call" {
+            bound_to_app |= right
+                .child_by_field_name("function")
+                .and_then(|f| ctx.resolve(f))
+                .is_some_and(|q| FLASK_APPS.contains(&q.as_str()));
+        }
+    });
+    bound_to_app
+        || (matches!(name, "app" | "application")
+            && (ctx.imports_module("flask") || ctx.imports_module("quart")))
+}
+
+/// Application classes whose `run()` starts a development server.
+pub const FLASK_APPS: &[&str] = &["flask.Flask", "quart.Quart"];
+
+/// Whether `node` is inside `if __name__ == "__main__":`.
+pub fn under_main_guard(ctx: &Context, node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n.kind() == "if_statement" {
+            let condition = n.child_by_field_name("condition").map(|c| ctx.text(c));
+            if condition.is_some_and(|c| c.contains("__name__") && c.contains("__main__")) {
+                return true;
+            }
+        }
+        current = n.parent();
+    }
+    false
+}
+
 /// `@x.route("/path")`, `@router.get("/items/{id}")`: a call of a route method whose first
 /// argument (or `path=`/`rule=`) is a string.
 fn is_route_decorator(ctx: &Context, decorator: Node) -> bool {

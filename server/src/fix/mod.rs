@@ -97,3 +97,27 @@ pub fn place_suffix(ctx: &Context, node: Node) -> String {
         None => String::new(),
     }
 }
+
+/// A fix that replaces `range` with `os.environ.get("VAR") == "1"` (for a literal `True`) or
+/// `os.environ["VAR"]` (for a literal secret), adding `import os` where a person would.
+pub fn read_from_env(
+    ctx: &Context,
+    range: std::ops::Range<usize>,
+    var: &str,
+    flag: bool,
+    safety: Safety,
+) -> Fix {
+    let (os, import) = imports::ensure_module_import(ctx, "os");
+    let expression = if flag {
+        format!("{os}.environ.get(\"{var}\") == \"1\"")
+    } else {
+        format!("{os}.environ[\"{var}\"]")
+    };
+    let mut edits: Vec<Edit> = import.into_iter().collect();
+    edits.push(Edit::replace(range, expression.clone()));
+    Fix::new(
+        format!("Read it from the environment: `{expression}`"),
+        safety,
+        edits,
+    )
+}

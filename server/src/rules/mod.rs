@@ -8,10 +8,14 @@ mod blocking_call_in_async;
 mod broad_exception_ignored;
 mod client_per_request;
 mod dangling_task;
+mod debug_enabled;
 mod error_handler_without_logging;
 mod error_without_traceback;
 mod event_loop_per_request;
 mod exception_details_leaked;
+mod hardcoded_secret;
+mod hardcoded_secret_key;
+mod insecure_secret_default;
 mod missing_timeout;
 mod permissive_cors;
 mod print_in_service;
@@ -144,6 +148,13 @@ fn build_registry() -> Registry {
         (&blocking_call_in_async::META, blocking_call_in_async::check),
         (&event_loop_per_request::META, event_loop_per_request::check),
         (&dangling_task::META, dangling_task::check),
+        (&debug_enabled::META, debug_enabled::check),
+        (&hardcoded_secret_key::META, hardcoded_secret_key::check),
+        (&hardcoded_secret::META, hardcoded_secret::check),
+        (
+            &insecure_secret_default::META,
+            insecure_secret_default::check,
+        ),
     ] {
         rules.push(Rule {
             meta,

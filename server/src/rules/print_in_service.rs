@@ -1,9 +1,8 @@
 //! PF108 print-in-service: `print()` in a module that serves requests.
 
-use tree_sitter::Node;
-
 use super::RuleMeta;
 use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::web::under_main_guard;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::imports::ensure_logger;
 
@@ -47,21 +46,6 @@ through logging, which drops INFO records until logging is configured.
 ## Related
 ruff T201, flake8-print."#,
 };
-
-/// Whether `node` is inside `if __name__ == "__main__":`.
-fn under_main_guard(ctx: &Context, node: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(n) = current {
-        if n.kind() == "if_statement" {
-            let condition = n.child_by_field_name("condition").map(|c| ctx.text(c));
-            if condition.is_some_and(|c| c.contains("__name__") && c.contains("__main__")) {
-                return true;
-            }
-        }
-        current = n.parent();
-    }
-    false
-}
 
 /// The `logger.info(...)` arguments for a print's arguments.
 fn log_arguments(ctx: &Context, args: &CallArgs) -> Option<String> {
