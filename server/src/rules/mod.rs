@@ -4,24 +4,31 @@
 //! module named after the rule, for checks that need scope or flow. Both kinds carry the same
 //! metadata and docs and are run the same way by the analysis driver.
 
+mod allowed_hosts_wildcard;
 mod blocking_call_in_async;
 mod broad_exception_ignored;
 mod client_per_request;
 mod dangling_task;
 mod debug_enabled;
+mod dev_server_exposed;
 mod error_handler_without_logging;
 mod error_without_traceback;
 mod event_loop_per_request;
 mod exception_details_leaked;
+mod handler_missing_return;
 mod hardcoded_secret;
 mod hardcoded_secret_key;
+mod in_memory_state;
 mod insecure_secret_default;
+mod jwt_without_verification;
+mod missing_request_size_limit;
 mod missing_timeout;
 mod permissive_cors;
 mod print_in_service;
 pub mod query;
 mod raise_without_cause;
 mod tls_verification_disabled;
+mod unsanitized_upload_filename;
 pub mod unused_suppression;
 mod use_after_close;
 pub mod user;
@@ -151,6 +158,22 @@ fn build_registry() -> Registry {
         (&debug_enabled::META, debug_enabled::check),
         (&hardcoded_secret_key::META, hardcoded_secret_key::check),
         (&hardcoded_secret::META, hardcoded_secret::check),
+        (&allowed_hosts_wildcard::META, allowed_hosts_wildcard::check),
+        (&dev_server_exposed::META, dev_server_exposed::check),
+        (
+            &missing_request_size_limit::META,
+            missing_request_size_limit::check,
+        ),
+        (&in_memory_state::META, in_memory_state::check),
+        (
+            &unsanitized_upload_filename::META,
+            unsanitized_upload_filename::check,
+        ),
+        (
+            &jwt_without_verification::META,
+            jwt_without_verification::check,
+        ),
+        (&handler_missing_return::META, handler_missing_return::check),
         (
             &insecure_secret_default::META,
             insecure_secret_default::check,
