@@ -5,6 +5,7 @@
 //! metadata and docs and are run the same way by the analysis driver.
 
 mod allowed_hosts_wildcard;
+mod assert_for_validation;
 mod blocking_call_in_async;
 mod broad_exception_ignored;
 mod client_per_request;
@@ -27,7 +28,10 @@ mod permissive_cors;
 mod print_in_service;
 pub mod query;
 mod raise_without_cause;
+mod shell_injection;
+mod sql_string_building;
 mod tls_verification_disabled;
+mod unsafe_deserialization;
 mod unsanitized_upload_filename;
 pub mod unused_suppression;
 mod use_after_close;
@@ -174,6 +178,10 @@ fn build_registry() -> Registry {
             jwt_without_verification::check,
         ),
         (&handler_missing_return::META, handler_missing_return::check),
+        (&sql_string_building::META, sql_string_building::check),
+        (&shell_injection::META, shell_injection::check),
+        (&unsafe_deserialization::META, unsafe_deserialization::check),
+        (&assert_for_validation::META, assert_for_validation::check),
         (
             &insecure_secret_default::META,
             insecure_secret_default::check,

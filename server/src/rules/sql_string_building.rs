@@ -1,0 +1,229 @@
+//! PF503 sql-string-building: SQL assembled from strings and passed to the database.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use super::RuleMeta;
+use crate::analysis::scope::walk_same_scope;
+use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::{Context, Finding, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "PF503",
+    name: "sql-string-building",
+    category: "security",
+    severity: Severity::Error,
+    summary: "SQL is built by string formatting and executed",
+    fixable: false,
+    twins: &["S608", "B608"],
+    doc: r#"## What it does
+Finds SQL text built with an f-string, `%`, `.format()` or `+` with a non-literal part, that
+reaches `.execute(...)`, `.executemany(...)`, `sqlalchemy.text(...)`, `.raw(...)` or
+`.extra(...)` — directly or through a variable assigned in the same function. Only strings that
+start like SQL (`SELECT`, `INSERT`, `UPDATE`, `DELETE`, `WITH`, …) are considered.
+
+## Why is this bad?
+Values formatted into SQL are code: a name like `x' OR '1'='1` reads every row, and
+`'; DROP TABLE users; --` does what it says (SQL injection, CWE-89). Formatted SQL also defeats
+the database's statement cache.
+
+## Example
+```python
+cursor.execute(f"SELECT * FROM users WHERE email = '{email}'")
+```
+
+## Use instead
+```python
+cursor.execute("SELECT * FROM users WHERE email = %s", (email,))
+```
+
+## Fix
+None: the placeholder style depends on the driver (`%s`, `?`, `:name`).
+
+## Related
+ruff S608, bandit B608."#,
+};
+
+const SQL_WORDS: &[&str] = &[
+    "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER",
+    "TRUNCATE", "GRANT",
+];
+
+const SINKS: &[&str] = &["execute", "executemany", "raw", "extra", "executescript"];
+
+/// Whether a string's text starts like SQL.
+fn looks_like_sql(text: &str) -> bool {
+    let body = text
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic() && c != '"' && c != '\'')
+        .trim_start_matches(['"', '\''])
+        .trim_start();
+    let word: String = body
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if !SQL_WORDS.contains(&word.as_str())
+        || !body
+            .chars()
+            .nth(word.len())
+            .is_some_and(char::is_whitespace)
+    {
+        return false;
+    }
+    // "Select a user" is English: SQL has its second keyword too.
+    let upper = body.to_ascii_uppercase();
+    let has = |w: &str| {
+        upper
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .any(|t| t == w)
+    };
+    match word.as_str() {
+        "SELECT" | "DELETE" => has("FROM"),
+        "INSERT" | "REPLACE" | "MERGE" => has("INTO"),
+        "UPDATE" => has("SET"),
+        "WITH" => has("AS"),
+        "CREATE" | "DROP" | "ALTER" | "TRUNCATE" => {
+            has("TABLE") || has("INDEX") || has("VIEW") || has("DATABASE") || has("SCHEMA")
+        }
+        _ => true,
+    }
+}
+
+/// Whether an expression builds SQL from a non-literal part.
+fn is_built_sql(ctx: &Context, node: Node) -> bool {
+    match node.kind() {
+        "string" => {
+            let mut cursor = node.walk();
+            let interpolated = node
+                .named_children(&mut cursor)
+                .any(|c| c.kind() == "interpolation");
+            interpolated && looks_like_sql(ctx.text(node))
+        }
+        "binary_operator" => {
+            let left = node.child_by_field_name("left");
+            let operator = node.child_by_field_name("operator").map(|o| ctx.text(o));
+            let right = node.child_by_field_name("right");
+            let (Some(left), Some(right)) = (left, right) else {
+                return false;
+            };
+            match operator {
+                Some("%") => {
+                    left.kind() == "string"
+                        && looks_like_sql(ctx.text(left))
+                        && !matches!(right.kind(), "string" | "integer")
+                }
+                Some("+") => {
+                    is_built_sql(ctx, left)
+                        || (left.kind() == "string"
+                            && looks_like_sql(ctx.text(left))
+                            && right.kind() != "string")
+                }
+                _ => false,
+            }
+        }
+        "call" => {
+            // "SELECT ... {}".format(x)
+            let Some(function) = node.child_by_field_name("function") else {
+                return false;
+            };
+            function.kind() == "attribute"
+                && function
+                    .child_by_field_name("attribute")
+                    .is_some_and(|a| ctx.text(a) == "format")
+                && function
+                    .child_by_field_name("object")
+                    .is_some_and(|o| o.kind() == "string" && looks_like_sql(ctx.text(o)))
+                && node
+                    .child_by_field_name("arguments")
+                    .is_some_and(|a| a.named_child_count() > 0)
+        }
+        "parenthesized_expression" => node
+            .named_child(0)
+            .is_some_and(|inner| is_built_sql(ctx, inner)),
+        _ => false,
+    }
+}
+
+/// Whether `call` hands its first argument to the database.
+fn is_sink(ctx: &Context, call: Node) -> bool {
+    let Some(function) = call.child_by_field_name("function") else {
+        return false;
+    };
+    if ctx
+        .resolve(function)
+        .is_some_and(|q| q == "sqlalchemy.text" || q == "sqlalchemy.sql.text")
+    {
+        return true;
+    }
+    function.kind() == "attribute"
+        && function
+            .child_by_field_name("attribute")
+            .is_some_and(|a| SINKS.contains(&ctx.text(a)))
+}
+
+/// Checks one file.
+pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    let mut report = |node: Node| {
+        out.push(Finding::new(
+            meta,
+            node.byte_range(),
+            "SQL built from a formatted string reaches the database: values become code (SQL \
+             injection). Pass them as query parameters",
+            None,
+        ));
+    };
+    walk(ctx.root(), |scope| {
+        if !matches!(scope.kind(), "function_definition" | "module") {
+            return;
+        }
+        let Some(body) = (if scope.kind() == "module" {
+            Some(scope)
+        } else {
+            scope.child_by_field_name("body")
+        }) else {
+            return;
+        };
+        // Names assigned built SQL in this scope (reassignments with safe values clear them).
+        let mut built: HashMap<&str, bool> = HashMap::new();
+        walk_same_scope(body, &mut |n| match n.kind() {
+            "assignment" => {
+                if let (Some(left), Some(right)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) {
+                    if left.kind() == "identifier" {
+                        let entry = built.entry(ctx.text(left)).or_insert(false);
+                        *entry |= is_built_sql(ctx, right);
+                    }
+                }
+            }
+            "augmented_assignment" => {
+                if let (Some(left), Some(right)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) {
+                    if left.kind() == "identifier"
+                        && built.contains_key(ctx.text(left))
+                        && !matches!(right.kind(), "string")
+                    {
+                        built.insert(ctx.text(left), true);
+                    }
+                }
+            }
+            "call" if is_sink(ctx, n) => {
+                let args = CallArgs::of(n, ctx.source);
+                let Some(first) = args.positional.first().copied() else {
+                    return;
+                };
+                if is_built_sql(ctx, first)
+                    || (first.kind() == "identifier"
+                        && built.get(ctx.text(first)).copied().unwrap_or(false))
+                {
+                    report(first);
+                }
+            }
+            _ => {}
+        });
+    });
+}
