@@ -12,6 +12,7 @@ mod client_per_request;
 mod dangling_task;
 mod debug_enabled;
 mod dev_server_exposed;
+mod engine_without_pre_ping;
 mod error_handler_without_logging;
 mod error_without_traceback;
 mod event_loop_per_request;
@@ -21,6 +22,7 @@ mod hardcoded_secret;
 mod hardcoded_secret_key;
 mod in_memory_state;
 mod insecure_secret_default;
+mod insecure_temp_file;
 mod jwt_without_verification;
 mod missing_request_size_limit;
 mod missing_timeout;
@@ -182,6 +184,11 @@ fn build_registry() -> Registry {
         (&shell_injection::META, shell_injection::check),
         (&unsafe_deserialization::META, unsafe_deserialization::check),
         (&assert_for_validation::META, assert_for_validation::check),
+        (&insecure_temp_file::META, insecure_temp_file::check),
+        (
+            &engine_without_pre_ping::META,
+            engine_without_pre_ping::check,
+        ),
         (
             &insecure_secret_default::META,
             insecure_secret_default::check,
