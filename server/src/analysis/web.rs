@@ -98,7 +98,10 @@ impl WebFacts {
                     .any(|d| is_route_decorator(ctx, d))
                 {
                     handlers.push((n.start_byte(), HandlerKind::Route));
-                } else if imports_django && is_django_view(n, ctx.source) {
+                } else if imports_django
+                    && is_django_view(n, ctx.source)
+                    && builds_response(ctx.text(n))
+                {
                     handlers.push((n.start_byte(), HandlerKind::DjangoView));
                 }
             });
@@ -205,6 +208,21 @@ fn is_route_decorator(ctx: &Context, decorator: Node) -> bool {
     path.is_some_and(|p| {
         string_literal_value(p, ctx.source).is_some_and(|s| s.is_empty() || s.starts_with('/'))
     })
+}
+
+/// Whether a function's text builds an HTTP response (what tells a view from a helper that takes
+/// a request, such as `authenticate(request, ...)`).
+fn builds_response(text: &str) -> bool {
+    [
+        "render(",
+        "redirect(",
+        "Response(",
+        "HttpResponse",
+        "JsonResponse",
+        "render_to_response(",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
 
 /// A module-level function whose first parameter is `request`, or a `get`/`post`/… method whose

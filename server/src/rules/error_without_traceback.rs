@@ -2,9 +2,7 @@
 
 use super::RuleMeta;
 use crate::analysis::logging::log_method;
-use crate::analysis::scope::{
-    enclosing_handler, handler_body, handler_is_broad, handler_name, walk_same_scope,
-};
+use crate::analysis::scope::{enclosing_handler, handler_body, handler_is_broad, walk_same_scope};
 use crate::analysis::semantic::{walk, CallArgs};
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 
@@ -18,9 +16,10 @@ pub static META: RuleMeta = RuleMeta {
     twins: &["TRY400"],
     doc: r#"## What it does
 Finds `logger.error(...)` and `logging.error(...)` calls inside an `except` handler that pass no
-`exc_info`, when the handler catches everything (`except Exception`) or the message includes the
-exception (`f"failed: {e}"`). Handlers that re-raise are left alone: the traceback is logged
-where the error ends up.
+`exc_info`, when the handler catches everything (`except Exception`, bare `except:`): those
+errors are the unexpected ones. Narrow handlers (`except FileNotFoundError`) expect their error
+and are left alone, and so are handlers that re-raise: the traceback is logged where the error
+ends up.
 
 ## Why is this bad?
 `str(e)` of a `KeyError` is `'user_id'`; of a timeout, often an empty string. Without the
@@ -64,17 +63,8 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if args.may_have_keyword("exc_info") || args.keyword("stack_info").is_some() {
             return;
         }
-        let name = handler_name(handler, ctx.source);
-        let mentions_error = name.is_some_and(|name| {
-            let mut found = false;
-            for arg in &args.positional {
-                walk(*arg, |n| {
-                    found |= n.kind() == "identifier" && ctx.text(n) == name;
-                });
-            }
-            found
-        });
-        if !handler_is_broad(handler, ctx.source) && !mentions_error {
+        // A narrow handler (`except FileNotFoundError`) expects its error: the message is the point.
+        if !handler_is_broad(handler, ctx.source) {
             return;
         }
         let mut reraises = false;

@@ -131,6 +131,24 @@ fn reaches_response(ctx: &Context, leak: Node) -> bool {
     false
 }
 
+/// Whether the leak sits behind a `DEBUG` check (`format_exc() if settings.DEBUG else "..."`).
+fn debug_only(ctx: &Context, node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        let condition = match n.kind() {
+            "conditional_expression" => n.named_child(1),
+            "if_statement" => n.child_by_field_name("condition"),
+            "function_definition" => return false,
+            _ => None,
+        };
+        if condition.is_some_and(|c| ctx.text(c).to_ascii_lowercase().contains("debug")) {
+            return true;
+        }
+        current = n.parent();
+    }
+    false
+}
+
 /// `@app.errorhandler(...)` and `@app.exception_handler(...)` functions.
 fn is_error_handler(ctx: &Context, function: Node) -> bool {
     crate::analysis::scope::decorators(function)
@@ -168,7 +186,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             let Some(traceback) = leak_kind(ctx, n, name) else {
                 return;
             };
-            if !(traceback || broad) || !reaches_response(ctx, n) {
+            if !(traceback || broad) || !reaches_response(ctx, n) || debug_only(ctx, n) {
                 return;
             }
             let what = if traceback {

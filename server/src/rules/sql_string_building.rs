@@ -90,8 +90,82 @@ fn looks_like_sql(text: &str) -> bool {
     }
 }
 
-/// Whether an expression builds SQL from a non-literal part.
+/// Keywords after which a placeholder stands for a table or database name, not a value.
+const IDENTIFIER_KEYWORDS: &[&str] = &[
+    "FROM", "INTO", "TABLE", "DATABASE", "JOIN", "UPDATE", "INDEX", "VIEW", "SCHEMA", "EXISTS",
+];
+
+/// Whether every placeholder (`%s`, `%(name)s`, `{...}`) in a SQL literal stands where an
+/// identifier goes (`FROM %s`, `` `%s` ``): table names cannot be query parameters, and drivers'
+/// own DDL formats them this way. Values go after `=`, `IN (`, `VALUES (`.
+fn only_identifier_placeholders(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut found = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let end = match bytes[i] {
+            b'%' if bytes.get(i + 1) == Some(&b's') => i + 2,
+            b'%' if bytes.get(i + 1) == Some(&b'(') => match text[i..].find(")s") {
+                Some(close) => i + close + 2,
+                None => return false,
+            },
+            b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                i += 2;
+                continue;
+            }
+            b'{' => match text[i..].find('}') {
+                Some(close) => i + close + 1,
+                None => return false,
+            },
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        found = true;
+        let before = text[..start].trim_end();
+        let quoted = before.ends_with(['`', '"', '[', '.']);
+        let word: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if !quoted && !IDENTIFIER_KEYWORDS.contains(&word.as_str()) {
+            return false;
+        }
+        i = end;
+    }
+    found
+}
+
+/// The SQL literal of a built expression (its first string), for the placeholder check.
+fn sql_literal<'t>(node: Node<'t>) -> Option<Node<'t>> {
+    match node.kind() {
+        "string" => Some(node),
+        "binary_operator" => node.child_by_field_name("left").and_then(sql_literal),
+        "call" => node
+            .child_by_field_name("function")
+            .and_then(|f| f.child_by_field_name("object"))
+            .filter(|o| o.kind() == "string"),
+        "parenthesized_expression" => node.named_child(0).and_then(sql_literal),
+        _ => None,
+    }
+}
+
+/// Whether an expression builds SQL from a non-literal part, with a value (not only table
+/// names) formatted in.
 fn is_built_sql(ctx: &Context, node: Node) -> bool {
+    is_formatted_sql(ctx, node)
+        && !sql_literal(node).is_some_and(|s| only_identifier_placeholders(ctx.text(s)))
+}
+
+/// Whether an expression builds SQL from a non-literal part.
+fn is_formatted_sql(ctx: &Context, node: Node) -> bool {
     match node.kind() {
         "string" => {
             let mut cursor = node.walk();
@@ -114,7 +188,7 @@ fn is_built_sql(ctx: &Context, node: Node) -> bool {
                         && !matches!(right.kind(), "string" | "integer")
                 }
                 Some("+") => {
-                    is_built_sql(ctx, left)
+                    is_formatted_sql(ctx, left)
                         || (left.kind() == "string"
                             && looks_like_sql(ctx.text(left))
                             && right.kind() != "string")
@@ -140,7 +214,7 @@ fn is_built_sql(ctx: &Context, node: Node) -> bool {
         }
         "parenthesized_expression" => node
             .named_child(0)
-            .is_some_and(|inner| is_built_sql(ctx, inner)),
+            .is_some_and(|inner| is_formatted_sql(ctx, inner)),
         _ => false,
     }
 }
@@ -194,7 +268,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 ) {
                     if left.kind() == "identifier" {
                         let entry = built.entry(ctx.text(left)).or_insert(false);
-                        *entry |= is_built_sql(ctx, right);
+                        *entry |= is_built_sql(ctx, right) && !ctx.text(right).contains("quote");
                     }
                 }
             }
@@ -216,6 +290,11 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 let Some(first) = args.positional.first().copied() else {
                     return;
                 };
+                // Identifiers passed through the driver's quoting (`quote_name(table)`) are not
+                // injectable; values never go through it.
+                if ctx.text(first).contains("quote") {
+                    return;
+                }
                 if is_built_sql(ctx, first)
                     || (first.kind() == "identifier"
                         && built.get(ctx.text(first)).copied().unwrap_or(false))

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::secrets::is_test_module;
 use crate::analysis::semantic::{walk, CallArgs};
 use crate::analysis::{Context, Finding, Severity};
 
@@ -66,8 +67,43 @@ fn is_http_call(ctx: &Context, call: Node) -> bool {
             .is_some_and(|a| HTTP_METHODS.contains(&ctx.text(a)))
 }
 
+/// Whether `node` only runs when the caller asked for no verification (`if not validate_cert:`,
+/// `elif verify is False:`): a client library implementing the opt-out, not a service using it.
+fn behind_verification_switch(ctx: &Context, node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        match n.kind() {
+            "if_statement" | "elif_clause" | "conditional_expression" => {
+                let condition = if n.kind() == "conditional_expression" {
+                    n.named_child(1)
+                } else {
+                    n.child_by_field_name("condition")
+                };
+                let text = condition
+                    .map(|c| ctx.text(c).to_ascii_lowercase())
+                    .unwrap_or_default();
+                if ["verif", "validate", "insecure", "cert", "ssl"]
+                    .iter()
+                    .any(|w| text.contains(w))
+                {
+                    return true;
+                }
+            }
+            "function_definition" | "module" => return false,
+            _ => {}
+        }
+        current = n.parent();
+    }
+    false
+}
+
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    if is_test_module(ctx) {
+        return;
+    }
+    let mut found = Vec::new();
+    let out_all = &mut found;
     walk(ctx.root(), |node| match node.kind() {
         "call" => {
             let args = CallArgs::of(node, ctx.source);
@@ -76,7 +112,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                     let range = value
                         .parent()
                         .map_or(value.byte_range(), |k| k.byte_range());
-                    out.push(Finding::new(
+                    out_all.push(Finding::new(
                         meta,
                         range,
                         "`verify=False` turns off certificate checks: anyone on the network path can \
@@ -90,7 +126,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 .and_then(|f| ctx.resolve(f))
                 .is_some_and(|q| q == "ssl._create_unverified_context");
             if unverified {
-                out.push(Finding::new(
+                out_all.push(Finding::new(
                     meta,
                     node.byte_range(),
                     "`ssl._create_unverified_context()` accepts any certificate: anyone on the network \
@@ -117,12 +153,17 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 "verify" => {
                     right.kind() == "false" && CLIENT_MODULES.iter().any(|m| ctx.imports_module(m))
                 }
-                "check_hostname" => right.kind() == "false" && ctx.imports_module("ssl"),
+                // Python requires it before `CERT_NONE`: report the pair once, at `verify_mode`.
+                "check_hostname" => {
+                    right.kind() == "false"
+                        && ctx.imports_module("ssl")
+                        && !ctx.source.contains("CERT_NONE")
+                }
                 "verify_mode" => ctx.resolve(right).as_deref() == Some("ssl.CERT_NONE"),
                 _ => false,
             };
             if off {
-                out.push(Finding::new(
+                out_all.push(Finding::new(
                     meta,
                     node.byte_range(),
                     format!(
@@ -135,4 +176,10 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         }
         _ => {}
     });
+    // Only the findings outside an opt-out switch are reported (checked once per finding, not per node).
+    out.extend(found.into_iter().filter(|f| {
+        ctx.root()
+            .descendant_for_byte_range(f.range.start, f.range.end)
+            .is_none_or(|n| !behind_verification_switch(ctx, n))
+    }));
 }
