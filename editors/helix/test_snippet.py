@@ -53,6 +53,14 @@ def main():
         fail(f"python language-servers are {servers}")
     if not isinstance(server.get("args", []), list) or not isinstance(server.get("config", {}), dict):
         fail("args must be a list and config a table")
+    # The README's copy of the snippet says the same (comments aside).
+    with open(os.path.join(HERE, "..", "..", "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    blocks = [b for b in readme.split("```toml\n")[1:] if "[language-server.preflight]" in b]
+    if len(blocks) != 1:
+        fail(f"expected one Helix snippet in README.md, found {len(blocks)}")
+    if tomllib.loads(blocks[0].split("```")[0]) != config:
+        fail("the README's Helix snippet differs from editors/helix/languages.toml")
     command = shutil.which(server["command"])
     if command is None:
         fail(f"`{server['command']}` is not on PATH")
