@@ -84,7 +84,8 @@ local function run()
   -- on Debian's 0.7 and on 0.11+.
   require("preflight").setup({
     cmd = { bin, "server" },
-    settings = { run = mode, debounceMs = 0 },
+    -- The rules this test is about (which also shows that settings reach the server).
+    settings = { run = mode, debounceMs = 0, select = { "PF101", "PF201" } },
     force_fallback = true,
   })
   vim.cmd("edit " .. vim.fn.fnameescape(file))
