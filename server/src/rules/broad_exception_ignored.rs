@@ -14,7 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     code: "PF103",
     name: "broad-exception-ignored",
     category: "error-handling",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "Every error is turned into a default value without being logged",
     fixable: true,
     twins: &["BLE001"],

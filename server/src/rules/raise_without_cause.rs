@@ -9,7 +9,7 @@ pub static META: RuleMeta = RuleMeta {
     code: "PF105",
     name: "raise-without-cause",
     category: "error-handling",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "A new exception is raised while handling another, without `from`",
     fixable: true,
     twins: &["B904"],

@@ -90,23 +90,44 @@ fn looks_like_sql(text: &str) -> bool {
     }
 }
 
-/// Keywords after which a placeholder stands for a table or database name, not a value.
-const IDENTIFIER_KEYWORDS: &[&str] = &[
-    "FROM", "INTO", "TABLE", "DATABASE", "JOIN", "UPDATE", "INDEX", "VIEW", "SCHEMA", "EXISTS",
+/// Words after which a placeholder stands for a value (`LIKE %s`, `IN (%s)`, `LIMIT %s`).
+const VALUE_WORDS: &[&str] = &[
+    "LIKE", "ILIKE", "IN", "VALUES", "LIMIT", "OFFSET", "THEN", "ELSE", "WHEN", "AND", "OR",
+    "BETWEEN", "IS", "NOT", "SET",
 ];
 
-/// Whether every placeholder (`%s`, `%(name)s`, `{...}`) in a SQL literal stands where an
-/// identifier goes (`FROM %s`, `` `%s` ``): table names cannot be query parameters, and drivers'
-/// own DDL formats them this way. Values go after `=`, `IN (`, `VALUES (`.
-fn only_identifier_placeholders(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut found = false;
+/// Whether SQL text before a placeholder puts it where a value goes: after `=`, `<`, `(`, `,`, an
+/// opening `'`, or a word such as `LIKE` or `IN`. Table names (`FROM %s`, `` `%s` ``), operators
+/// and clause fragments built by the code itself are not values and are left alone.
+fn value_position(before: &str) -> bool {
+    let before = before.trim_end();
+    if before.ends_with(['=', '<', '>', '(', ',', '\'', '+', '-', '*', '/']) {
+        return true;
+    }
+    let word: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<String>()
+        .to_ascii_uppercase();
+    VALUE_WORDS.contains(&word.as_str())
+}
+
+/// Whether a SQL literal's body has a placeholder (`%s`, `%(name)s`, `{...}`) in a value position;
+/// with `appended`, whether its end is one (`"... = '" + value`).
+fn has_value_placeholder(body: &str, appended: bool) -> bool {
+    if appended && value_position(body) {
+        return true;
+    }
+    let bytes = body.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let start = i;
         let end = match bytes[i] {
             b'%' if bytes.get(i + 1) == Some(&b's') => i + 2,
-            b'%' if bytes.get(i + 1) == Some(&b'(') => match text[i..].find(")s") {
+            b'%' if bytes.get(i + 1) == Some(&b'(') => match body[i..].find(")s") {
                 Some(close) => i + close + 2,
                 None => return false,
             },
@@ -114,7 +135,7 @@ fn only_identifier_placeholders(text: &str) -> bool {
                 i += 2;
                 continue;
             }
-            b'{' => match text[i..].find('}') {
+            b'{' => match body[i..].find('}') {
                 Some(close) => i + close + 1,
                 None => return false,
             },
@@ -123,24 +144,25 @@ fn only_identifier_placeholders(text: &str) -> bool {
                 continue;
             }
         };
-        found = true;
-        let before = text[..start].trim_end();
-        let quoted = before.ends_with(['`', '"', '[', '.']);
-        let word: String = before
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<String>()
-            .to_ascii_uppercase();
-        if !quoted && !IDENTIFIER_KEYWORDS.contains(&word.as_str()) {
-            return false;
+        if value_position(&body[..i]) {
+            return true;
         }
         i = end;
     }
-    found
+    false
+}
+
+/// The text between a string literal's quotes.
+fn literal_body<'t>(ctx: &Context<'t>, string: Node) -> &'t str {
+    let mut cursor = string.walk();
+    let children: Vec<Node> = string.children(&mut cursor).collect();
+    match (children.first(), children.last()) {
+        (Some(start), Some(end)) if children.len() >= 2 => ctx
+            .source
+            .get(start.end_byte()..end.start_byte())
+            .unwrap_or(""),
+        _ => "",
+    }
 }
 
 /// The SQL literal of a built expression (its first string), for the placeholder check.
@@ -158,10 +180,14 @@ fn sql_literal<'t>(node: Node<'t>) -> Option<Node<'t>> {
 }
 
 /// Whether an expression builds SQL from a non-literal part, with a value (not only table
-/// names) formatted in.
+/// names or clause fragments) formatted in.
 fn is_built_sql(ctx: &Context, node: Node) -> bool {
+    let appended = node.kind() == "binary_operator"
+        && node
+            .child_by_field_name("operator")
+            .is_some_and(|o| ctx.text(o) == "+");
     is_formatted_sql(ctx, node)
-        && !sql_literal(node).is_some_and(|s| only_identifier_placeholders(ctx.text(s)))
+        && sql_literal(node).is_some_and(|s| has_value_placeholder(literal_body(ctx, s), appended))
 }
 
 /// Whether an expression builds SQL from a non-literal part.
