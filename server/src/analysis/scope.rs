@@ -167,11 +167,16 @@ pub fn handler_body(handler: Node) -> Option<Node> {
 /// Calls `f` on every node below `root` that runs in the same scope (not inside a nested `def`,
 /// `lambda` or `class`).
 pub fn walk_same_scope<'t>(root: Node<'t>, f: &mut impl FnMut(Node<'t>)) {
+    // An explicit stack, not recursion: a pathological file nests thousands of levels deep.
     let mut cursor = root.walk();
-    for child in root.named_children(&mut cursor) {
-        f(child);
-        if !is_scope_boundary(child.kind()) {
-            walk_same_scope(child, f);
+    let mut stack: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
+    stack.reverse();
+    while let Some(node) = stack.pop() {
+        f(node);
+        if !is_scope_boundary(node.kind()) {
+            let mut cursor = node.walk();
+            let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
         }
     }
 }

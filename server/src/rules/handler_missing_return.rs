@@ -50,14 +50,20 @@ ruff RET503 (implicit-return), pylint R1710 (inconsistent-return-statements)."#,
 };
 
 /// Whether execution can run past the end of `block`.
-fn can_complete(ctx: &Context, block: Node) -> bool {
+fn can_complete(ctx: &Context, block: Node, depth: usize) -> bool {
+    // Pathologically deep nesting: assume it can complete (no finding) rather than recurse on.
+    if depth > 200 {
+        return true;
+    }
     let mut cursor = block.walk();
     let statements: Vec<Node> = block.named_children(&mut cursor).collect();
-    !statements.iter().any(|s| !statement_completes(ctx, *s))
+    !statements
+        .iter()
+        .any(|s| !statement_completes(ctx, *s, depth + 1))
 }
 
 /// Whether execution can continue after `statement`.
-fn statement_completes(ctx: &Context, statement: Node) -> bool {
+fn statement_completes(ctx: &Context, statement: Node, depth: usize) -> bool {
     let body = |field: &str| statement.child_by_field_name(field);
     match statement.kind() {
         "return_statement" | "raise_statement" => false,
@@ -71,17 +77,17 @@ fn statement_completes(ctx: &Context, statement: Node) -> bool {
             if !has_else {
                 return true;
             }
-            body("consequence").is_none_or(|c| can_complete(ctx, c))
+            body("consequence").is_none_or(|c| can_complete(ctx, c, depth))
                 || alternatives.iter().any(|a| {
                     a.child_by_field_name(if a.kind() == "else_clause" {
                         "body"
                     } else {
                         "consequence"
                     })
-                    .is_none_or(|b| can_complete(ctx, b))
+                    .is_none_or(|b| can_complete(ctx, b, depth))
                 })
         }
-        "with_statement" => body("body").is_none_or(|b| can_complete(ctx, b)),
+        "with_statement" => body("body").is_none_or(|b| can_complete(ctx, b, depth)),
         "try_statement" => {
             let mut cursor = statement.walk();
             let parts: Vec<Node> = statement.named_children(&mut cursor).collect();
@@ -89,22 +95,22 @@ fn statement_completes(ctx: &Context, statement: Node) -> bool {
                 p.kind() == "finally_clause"
                     && p.named_children(&mut p.walk())
                         .find(|c| c.kind() == "block")
-                        .is_some_and(|b| !can_complete(ctx, b))
+                        .is_some_and(|b| !can_complete(ctx, b, depth))
             });
             if finally_ends {
                 return false;
             }
             let else_block = parts.iter().find(|p| p.kind() == "else_clause");
-            let main_completes = body("body").is_none_or(|b| can_complete(ctx, b))
+            let main_completes = body("body").is_none_or(|b| can_complete(ctx, b, depth))
                 && else_block
                     .and_then(|e| e.child_by_field_name("body"))
-                    .is_none_or(|b| can_complete(ctx, b));
+                    .is_none_or(|b| can_complete(ctx, b, depth));
             main_completes
                 || parts.iter().any(|p| {
                     matches!(p.kind(), "except_clause" | "except_group_clause")
                         && p.named_children(&mut p.walk())
                             .find(|c| c.kind() == "block")
-                            .is_none_or(|b| can_complete(ctx, b))
+                            .is_none_or(|b| can_complete(ctx, b, depth))
                 })
         }
         // `while True:` without `break` never falls through.
@@ -125,7 +131,7 @@ fn statement_completes(ctx: &Context, statement: Node) -> bool {
             !has_wildcard
                 || cases.iter().any(|c| {
                     c.child_by_field_name("consequence")
-                        .is_none_or(|b| can_complete(ctx, b))
+                        .is_none_or(|b| can_complete(ctx, b, depth))
                 })
         }
         _ => true,
@@ -185,7 +191,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             "yield" => generator = true,
             _ => {}
         });
-        if !returns_value || generator || !can_complete(ctx, body) {
+        if !returns_value || generator || !can_complete(ctx, body, 0) {
             return;
         }
         let Some(name) = function.child_by_field_name("name") else {

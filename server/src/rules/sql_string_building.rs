@@ -167,17 +167,26 @@ fn literal_body<'t>(ctx: &Context<'t>, string: Node) -> &'t str {
 
 /// The SQL literal of a built expression (its first string), for the placeholder check.
 fn sql_literal<'t>(node: Node<'t>) -> Option<Node<'t>> {
-    match node.kind() {
-        "string" => Some(node),
-        "binary_operator" => node.child_by_field_name("left").and_then(sql_literal),
-        "call" => node
-            .child_by_field_name("function")
-            .and_then(|f| f.child_by_field_name("object"))
-            .filter(|o| o.kind() == "string"),
-        "parenthesized_expression" => node.named_child(0).and_then(sql_literal),
-        _ => None,
+    let mut node = node;
+    for _ in 0..=MAX_DEPTH {
+        node = match node.kind() {
+            "string" => return Some(node),
+            "binary_operator" => node.child_by_field_name("left")?,
+            "call" => {
+                return node
+                    .child_by_field_name("function")
+                    .and_then(|f| f.child_by_field_name("object"))
+                    .filter(|o| o.kind() == "string")
+            }
+            "parenthesized_expression" => node.named_child(0)?,
+            _ => return None,
+        };
     }
+    None
 }
+
+/// How far the SQL checks follow nested expressions; deeper code is generated, not hand-built SQL.
+const MAX_DEPTH: usize = 64;
 
 /// Whether an expression builds SQL from a non-literal part, with a value (not only table
 /// names or clause fragments) formatted in.
@@ -192,6 +201,14 @@ fn is_built_sql(ctx: &Context, node: Node) -> bool {
 
 /// Whether an expression builds SQL from a non-literal part.
 fn is_formatted_sql(ctx: &Context, node: Node) -> bool {
+    formatted_sql_within(ctx, node, 0)
+}
+
+/// [`is_formatted_sql`] with a bound on how deep it follows `+` chains and parentheses.
+fn formatted_sql_within(ctx: &Context, node: Node, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
     match node.kind() {
         "string" => {
             let mut cursor = node.walk();
@@ -214,7 +231,7 @@ fn is_formatted_sql(ctx: &Context, node: Node) -> bool {
                         && !matches!(right.kind(), "string" | "integer")
                 }
                 Some("+") => {
-                    is_formatted_sql(ctx, left)
+                    formatted_sql_within(ctx, left, depth + 1)
                         || (left.kind() == "string"
                             && looks_like_sql(ctx.text(left))
                             && right.kind() != "string")
@@ -240,7 +257,7 @@ fn is_formatted_sql(ctx: &Context, node: Node) -> bool {
         }
         "parenthesized_expression" => node
             .named_child(0)
-            .is_some_and(|inner| is_formatted_sql(ctx, inner)),
+            .is_some_and(|inner| formatted_sql_within(ctx, inner, depth + 1)),
         _ => false,
     }
 }
