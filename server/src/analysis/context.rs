@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use tree_sitter::{Node, Tree};
 
-use super::semantic::Imports;
+use super::semantic::{walk, Imports};
 use super::settings::{FileSettings, RuleOptions};
 use super::web::WebFacts;
 
@@ -18,6 +18,18 @@ pub struct Context<'a> {
     pub settings: &'a FileSettings,
     imports: OnceCell<Imports>,
     web: OnceCell<WebFacts>,
+    resolved_calls: OnceCell<Vec<ResolvedCall<'a>>>,
+}
+
+/// A call whose callee resolves through the imports (`r.get(url)` → `requests.get`).
+#[derive(Debug, Clone)]
+pub struct ResolvedCall<'a> {
+    /// The `call` node.
+    pub call: Node<'a>,
+    /// Its `function` child.
+    pub function: Node<'a>,
+    /// What the callee is, fully qualified.
+    pub qualified: String,
 }
 
 impl<'a> Context<'a> {
@@ -34,6 +46,7 @@ impl<'a> Context<'a> {
             settings,
             imports: OnceCell::new(),
             web: OnceCell::new(),
+            resolved_calls: OnceCell::new(),
         }
     }
 
@@ -61,6 +74,30 @@ impl<'a> Context<'a> {
     /// Which functions handle requests, and what kind of module this is (computed once).
     pub fn web(&self) -> &WebFacts {
         self.web.get_or_init(|| WebFacts::collect(self))
+    }
+
+    /// Every call of an imported callable, in document order. Many rules start from "calls of
+    /// `X`": one walk and one resolution per call serve them all.
+    pub fn resolved_calls(&self) -> &[ResolvedCall<'a>] {
+        self.resolved_calls.get_or_init(|| {
+            let mut calls = Vec::new();
+            walk(self.root(), |call| {
+                if call.kind() != "call" {
+                    return;
+                }
+                let Some(function) = call.child_by_field_name("function") else {
+                    return;
+                };
+                if let Some(qualified) = self.resolve(function) {
+                    calls.push(ResolvedCall {
+                        call,
+                        function,
+                        qualified,
+                    });
+                }
+            });
+            calls
+        })
     }
 
     /// Whether the file imports `module` or anything inside it.

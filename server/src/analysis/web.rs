@@ -229,16 +229,17 @@ fn builds_response(text: &str) -> bool {
 /// second is.
 fn is_django_view(function: Node, source: &str) -> bool {
     let params = parameter_names(function, source);
-    let in_class = function
-        .parent()
-        .map(|p| {
-            if p.kind() == "decorated_definition" {
-                p.parent()
-            } else {
-                Some(p)
-            }
-        })
-        .and_then(|b| b.filter(|b| b.kind() == "block").and_then(|b| b.parent()))
+    // The node the `def` (or its decorated form) sits in: a class body's block, or the module.
+    let container = function.parent().and_then(|p| {
+        if p.kind() == "decorated_definition" {
+            p.parent()
+        } else {
+            Some(p)
+        }
+    });
+    let in_class = container
+        .filter(|b| b.kind() == "block")
+        .and_then(|b| b.parent())
         .is_some_and(|c| c.kind() == "class_definition");
     if in_class {
         let name = function
@@ -247,16 +248,7 @@ fn is_django_view(function: Node, source: &str) -> bool {
             .unwrap_or("");
         VIEW_METHODS.contains(&name) && params.get(1) == Some(&"request")
     } else {
-        let at_module_level = function
-            .parent()
-            .map(|p| {
-                if p.kind() == "decorated_definition" {
-                    p.parent()
-                } else {
-                    Some(p)
-                }
-            })
-            .is_some_and(|m| m.is_some_and(|m| m.kind() == "module"));
+        let at_module_level = container.is_some_and(|m| m.kind() == "module");
         at_module_level && params.first() == Some(&"request")
     }
 }

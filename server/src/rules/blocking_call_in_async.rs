@@ -2,7 +2,6 @@
 
 use super::RuleMeta;
 use crate::analysis::scope::{enclosing_function, is_async, walk_up_same_scope};
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::imports::ensure_module_import;
 
@@ -80,24 +79,16 @@ const BLOCKING: &[&str] = &[
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |call| {
-        if call.kind() != "call" {
-            return;
-        }
-        let Some(function) = call.child_by_field_name("function") else {
-            return;
-        };
-        let Some(qualified) = ctx.resolve(function) else {
-            return;
-        };
+    for resolved in ctx.resolved_calls() {
+        let (call, function, qualified) = (resolved.call, resolved.function, &resolved.qualified);
         if !BLOCKING.contains(&qualified.as_str()) {
-            return;
+            continue;
         }
         let Some(def) = enclosing_function(call) else {
-            return;
+            continue;
         };
         if !is_async(def) || !walk_up_same_scope(call, def) {
-            return;
+            continue;
         }
         let fix = (qualified == "time.sleep").then(|| {
             let (asyncio, import) = ensure_module_import(ctx, "asyncio");
@@ -119,5 +110,5 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             ),
             fix,
         ));
-    });
+    }
 }

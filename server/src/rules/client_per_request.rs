@@ -2,7 +2,6 @@
 
 use super::RuleMeta;
 use crate::analysis::scope::{enclosing_function, in_loop};
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -79,18 +78,10 @@ const CLIENTS: &[&str] = &[
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |call| {
-        if call.kind() != "call" {
-            return;
-        }
-        let Some(function) = call.child_by_field_name("function") else {
-            return;
-        };
-        let Some(qualified) = ctx.resolve(function) else {
-            return;
-        };
+    for resolved in ctx.resolved_calls() {
+        let (call, function, qualified) = (resolved.call, resolved.function, &resolved.qualified);
         if !CLIENTS.contains(&qualified.as_str()) {
-            return;
+            continue;
         }
         let where_ = if in_loop(call) {
             "every iteration of this loop"
@@ -100,7 +91,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         }) {
             "every request"
         } else {
-            return;
+            continue;
         };
         out.push(Finding::new(
             meta,
@@ -111,5 +102,5 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             ),
             None,
         ));
-    });
+    }
 }

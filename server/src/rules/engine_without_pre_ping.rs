@@ -1,7 +1,7 @@
 //! PF403 engine-without-pre-ping: a pooled database engine that hands out dead connections.
 
 use super::RuleMeta;
-use crate::analysis::semantic::{string_literal_value, walk, CallArgs};
+use crate::analysis::semantic::{string_literal_value, CallArgs};
 use crate::analysis::{Context, Finding, Fix, Safety, Severity};
 use crate::fix::arguments::add_keyword_argument;
 
@@ -44,18 +44,13 @@ SQLAlchemy's "Dealing with Disconnects" guide."#,
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |call| {
-        if call.kind() != "call" {
-            return;
-        }
-        let Some(function) = call.child_by_field_name("function") else {
-            return;
-        };
+    for resolved in ctx.resolved_calls() {
+        let (call, function, qualified) = (resolved.call, resolved.function, &resolved.qualified);
         if !matches!(
-            ctx.resolve(function).as_deref(),
+            Some(qualified.as_str()),
             Some("sqlalchemy.create_engine" | "sqlalchemy.ext.asyncio.create_async_engine")
         ) {
-            return;
+            continue;
         }
         let args = CallArgs::of(call, ctx.source);
         if args.has_double_star
@@ -63,14 +58,14 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             || args.keyword("poolclass").is_some()
             || args.keyword("pool_recycle").is_some()
         {
-            return;
+            continue;
         }
         let sqlite = args.positional.first().is_some_and(|url| {
             string_literal_value(*url, ctx.source).is_some_and(|u| u.starts_with("sqlite"))
                 || ctx.text(*url).contains("sqlite")
         });
         if sqlite || args.positional.is_empty() && args.keyword("url").is_none() {
-            return;
+            continue;
         }
         let fix = add_keyword_argument(ctx, call, "pool_pre_ping=True")
             .map(|edit| Fix::new("Add `pool_pre_ping=True`", Safety::Safe, vec![edit]));
@@ -81,5 +76,5 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
              an idle timeout, requests fail on dead connections. Add `pool_pre_ping=True`",
             fix,
         ));
-    });
+    }
 }

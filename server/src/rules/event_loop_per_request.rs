@@ -2,7 +2,6 @@
 
 use super::RuleMeta;
 use crate::analysis::scope::{enclosing_function, is_async, walk_up_same_scope};
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -48,25 +47,17 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().serves_requests() {
         return;
     }
-    walk(ctx.root(), |call| {
-        if call.kind() != "call" {
-            return;
-        }
-        let Some(function) = call.child_by_field_name("function") else {
-            return;
-        };
-        let Some(qualified) = ctx.resolve(function) else {
-            return;
-        };
+    for resolved in ctx.resolved_calls() {
+        let (call, function, qualified) = (resolved.call, resolved.function, &resolved.qualified);
         if !LOOP_STARTERS.contains(&qualified.as_str()) {
-            return;
+            continue;
         }
         let Some(def) = enclosing_function(call) else {
-            return;
+            continue;
         };
         if is_async(def) || ctx.web().handler_kind(def).is_none() || !walk_up_same_scope(call, def)
         {
-            return;
+            continue;
         }
         out.push(Finding::new(
             meta,
@@ -77,5 +68,5 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             ),
             None,
         ));
-    });
+    }
 }

@@ -6,7 +6,6 @@ use super::RuleMeta;
 use crate::analysis::secrets::{
     is_plausible_secret, is_secret_name, is_test_module, known_key_format, string_literals,
 };
-use crate::analysis::semantic::{string_literal_value, walk};
 use crate::analysis::{Context, Finding, Safety, Severity};
 use crate::fix::read_from_env;
 
@@ -78,21 +77,14 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if is_test_module(ctx) {
         return;
     }
-    let mut seen = std::collections::HashSet::new();
+    // One pass over the plain string literals: a known key format anywhere, or a plausible value
+    // stored under a secret's name.
     for (literal, value) in string_literals(ctx) {
+        let stored = stored_under(ctx, literal);
         if let Some(kind) = known_key_format(&value) {
-            seen.insert(literal.start_byte());
-            let fix = stored_under(ctx, literal)
+            let fix = stored
                 .filter(|(_, assignment)| *assignment)
-                .map(|(name, _)| {
-                    read_from_env(
-                        ctx,
-                        literal.byte_range(),
-                        &name.to_ascii_uppercase(),
-                        false,
-                        Safety::Unsafe,
-                    )
-                });
+                .map(|(name, _)| env_fix(ctx, literal, &name.to_ascii_uppercase()));
             out.push(Finding::new(
                 meta,
                 literal.byte_range(),
@@ -102,31 +94,19 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 ),
                 fix,
             ));
+            continue;
         }
-    }
-    walk(ctx.root(), |literal| {
-        if literal.kind() != "string" || seen.contains(&literal.start_byte()) {
-            return;
-        }
-        let Some((name, assignment)) = stored_under(ctx, literal) else {
-            return;
+        let Some((name, assignment)) = stored else {
+            continue;
         };
-        if name == "SECRET_KEY" || !is_secret_name(name) {
-            return;
-        }
-        let Some(value) = string_literal_value(literal, ctx.source) else {
-            return;
-        };
-        if !is_plausible_secret(&value) {
-            return;
+        if name == "SECRET_KEY" || !is_secret_name(name) || !is_plausible_secret(&value) {
+            continue;
         }
         let fix = assignment.then(|| {
-            read_from_env(
+            env_fix(
                 ctx,
-                literal.byte_range(),
+                literal,
                 &name.trim_start_matches('_').to_ascii_uppercase(),
-                false,
-                Safety::Unsafe,
             )
         });
         out.push(Finding::new(
@@ -138,5 +118,10 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             ),
             fix,
         ));
-    });
+    }
+}
+
+/// The fix that reads the literal's value from the environment variable `var`.
+fn env_fix(ctx: &Context, literal: Node, var: &str) -> crate::analysis::Fix {
+    read_from_env(ctx, literal.byte_range(), var, false, Safety::Unsafe)
 }

@@ -2,7 +2,7 @@
 
 use super::RuleMeta;
 use crate::analysis::secrets::{is_secret_name, is_test_module};
-use crate::analysis::semantic::{string_literal_value, walk, CallArgs};
+use crate::analysis::semantic::{string_literal_value, CallArgs};
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -46,16 +46,10 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if is_test_module(ctx) {
         return;
     }
-    walk(ctx.root(), |call| {
-        if call.kind() != "call" {
-            return;
-        }
-        let Some(function) = call.child_by_field_name("function") else {
-            return;
-        };
-        let qualified = ctx.resolve(function);
-        if !matches!(qualified.as_deref(), Some("os.getenv" | "os.environ.get")) {
-            return;
+    for resolved in ctx.resolved_calls() {
+        let (call, function, qualified) = (resolved.call, resolved.function, &resolved.qualified);
+        if !matches!(qualified.as_str(), "os.getenv" | "os.environ.get") {
+            continue;
         }
         let args = CallArgs::of(call, ctx.source);
         let (Some(name), Some(default)) = (
@@ -65,22 +59,20 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 .copied()
                 .or_else(|| args.keyword("default")),
         ) else {
-            return;
+            continue;
         };
         let (Some(name), Some(value)) = (
             string_literal_value(*name, ctx.source),
             string_literal_value(default, ctx.source),
         ) else {
-            return;
+            continue;
         };
         if value.is_empty() || !(name == "SECRET_KEY" || is_secret_name(&name)) {
-            return;
+            continue;
         }
         let environ = match function.child_by_field_name("object") {
             // `os.environ.get` → `os.environ`; `os.getenv` → `os.environ`.
-            Some(object) if qualified.as_deref() == Some("os.environ.get") => {
-                ctx.text(object).to_string()
-            }
+            Some(object) if qualified == "os.environ.get" => ctx.text(object).to_string(),
             Some(object) => format!("{}.environ", ctx.text(object)),
             None => String::new(),
         };
@@ -103,5 +95,5 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             ),
             fix,
         ));
-    });
+    }
 }

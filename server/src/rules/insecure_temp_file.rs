@@ -1,7 +1,6 @@
 //! PF402 insecure-temp-file: `tempfile.mktemp`, a name that someone else can claim first.
 
 use super::RuleMeta;
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::imports::{ensure_module_import, indentation_at};
 
@@ -45,15 +44,10 @@ ruff S306, bandit B306."#,
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |call| {
-        if call.kind() != "call" {
-            return;
-        }
-        let Some(function) = call.child_by_field_name("function") else {
-            return;
-        };
-        if ctx.resolve(function).as_deref() != Some("tempfile.mktemp") {
-            return;
+    for resolved in ctx.resolved_calls() {
+        let (call, function, qualified) = (resolved.call, resolved.function, &resolved.qualified);
+        if qualified != "tempfile.mktemp" {
+            continue;
         }
         let fix = (|| {
             let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
@@ -89,5 +83,5 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
              (or a symlink) first. Use `mkstemp` or `NamedTemporaryFile`",
             fix,
         ));
-    });
+    }
 }

@@ -3,7 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
-use crate::analysis::semantic::{string_literal_value, walk, CallArgs};
+use crate::analysis::semantic::{string_literal_value, CallArgs};
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -63,18 +63,13 @@ fn disables_signature(ctx: &Context, options: Node) -> bool {
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |call| {
-        if call.kind() != "call" {
-            return;
-        }
-        let Some(function) = call.child_by_field_name("function") else {
-            return;
-        };
+    for resolved in ctx.resolved_calls() {
+        let (call, function, qualified) = (resolved.call, resolved.function, &resolved.qualified);
         if !matches!(
-            ctx.resolve(function).as_deref(),
+            Some(qualified.as_str()),
             Some("jwt.decode" | "jose.jwt.decode")
         ) {
-            return;
+            continue;
         }
         let args = CallArgs::of(call, ctx.source);
         let unverified = args
@@ -88,8 +83,8 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             "No `algorithms=` list: the token chooses how it is verified (`none`, or HMAC with \
              your public key). Pin the algorithms you issue"
         } else {
-            return;
+            continue;
         };
         out.push(Finding::new(meta, function.byte_range(), message, None));
-    });
+    }
 }

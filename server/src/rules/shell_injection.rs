@@ -1,7 +1,7 @@
 //! PF504 shell-injection: a shell command built from values.
 
 use super::RuleMeta;
-use crate::analysis::semantic::{string_literal_value, walk, CallArgs};
+use crate::analysis::semantic::{string_literal_value, CallArgs};
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -51,16 +51,8 @@ const SUBPROCESS: &[&str] = &[
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |call| {
-        if call.kind() != "call" {
-            return;
-        }
-        let Some(function) = call.child_by_field_name("function") else {
-            return;
-        };
-        let Some(qualified) = ctx.resolve(function) else {
-            return;
-        };
+    for resolved in ctx.resolved_calls() {
+        let (call, qualified) = (resolved.call, &resolved.qualified);
         let args = CallArgs::of(call, ctx.source);
         let shell = match qualified.as_str() {
             "os.system" | "os.popen" | "subprocess.getoutput" | "subprocess.getstatusoutput" => {
@@ -72,7 +64,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             _ => false,
         };
         if !shell {
-            return;
+            continue;
         }
         let Some(command) = args
             .positional
@@ -82,7 +74,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             .or_else(|| args.keyword("cmd"))
             .or_else(|| args.keyword("command"))
         else {
-            return;
+            continue;
         };
         // A literal command (or a list of literals) has nothing to inject.
         let literal = string_literal_value(command, ctx.source).is_some()
@@ -94,7 +86,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 all
             });
         if literal {
-            return;
+            continue;
         }
         out.push(Finding::new(
             meta,
@@ -105,5 +97,5 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             ),
             None,
         ));
-    });
+    }
 }

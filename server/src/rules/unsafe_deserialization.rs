@@ -1,7 +1,7 @@
 //! PF505 unsafe-deserialization: YAML and pickle loaders that construct arbitrary objects.
 
 use super::RuleMeta;
-use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -46,16 +46,8 @@ const SAFE_LOADERS: &[&str] = &["SafeLoader", "CSafeLoader", "BaseLoader", "CBas
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |call| {
-        if call.kind() != "call" {
-            return;
-        }
-        let Some(function) = call.child_by_field_name("function") else {
-            return;
-        };
-        let Some(qualified) = ctx.resolve(function) else {
-            return;
-        };
+    for resolved in ctx.resolved_calls() {
+        let (call, function, qualified) = (resolved.call, resolved.function, &resolved.qualified);
         let args = CallArgs::of(call, ctx.source);
         match qualified.as_str() {
             "yaml.load" | "yaml.load_all" => {
@@ -63,14 +55,14 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                     .keyword("Loader")
                     .or_else(|| args.positional.get(1).copied());
                 if args.has_double_star {
-                    return;
+                    continue;
                 }
                 let safe = loader.is_some_and(|l| {
                     let text = ctx.text(l);
                     SAFE_LOADERS.contains(&text.rsplit('.').next().unwrap_or(text))
                 });
                 if safe {
-                    return;
+                    continue;
                 }
                 let fix = loader.is_none().then(|| {
                     let method = function
@@ -120,5 +112,5 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             }
             _ => {}
         }
-    });
+    }
 }
