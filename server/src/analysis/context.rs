@@ -1,24 +1,32 @@
-//! What every rule sees for one file: the source, its tree, and facts computed once on demand.
+//! What every rule sees for one file: the source, its tree, the file's shared facts, and the part
+//! of the file to analyse (all of it, or after an edit the units it touched).
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use tree_sitter::{Node, Tree};
 
+use super::facts::{self, walk_unit, FileFacts};
 use super::semantic::{walk, Imports};
 use super::settings::{FileSettings, RuleOptions};
-use super::web::WebFacts;
+use super::units::{units, Unit};
+use super::web::{handler_kind_of, HandlerKind};
 
 static DEFAULT_SETTINGS: LazyLock<FileSettings> = LazyLock::new(FileSettings::default);
 
-/// The file under analysis. Facts that several rules need (the import table) are computed once, lazily.
+/// The file under analysis. Facts that several rules need are computed once, or handed over by
+/// the incremental analysis, which keeps them from one version to the next.
 pub struct Context<'a> {
     pub source: &'a str,
     pub tree: &'a Tree,
     pub settings: &'a FileSettings,
-    imports: OnceCell<Imports>,
-    web: OnceCell<WebFacts>,
+    given_facts: Option<&'a FileFacts>,
+    facts: OnceCell<FileFacts>,
+    /// The units to analyse; `None` is the whole file.
+    region: Option<Vec<Unit<'a>>>,
     resolved_calls: OnceCell<Vec<ResolvedCall<'a>>>,
+    handler_kinds: RefCell<HashMap<usize, Option<HandlerKind>>>,
 }
 
 /// A call whose callee resolves through the imports (`r.get(url)` → `requests.get`).
@@ -44,10 +52,75 @@ impl<'a> Context<'a> {
             source,
             tree,
             settings,
-            imports: OnceCell::new(),
-            web: OnceCell::new(),
+            given_facts: None,
+            facts: OnceCell::new(),
+            region: None,
             resolved_calls: OnceCell::new(),
+            handler_kinds: RefCell::default(),
         }
+    }
+
+    /// A context whose facts are already known, analysing only `region` (or the whole file).
+    pub fn with_facts(
+        source: &'a str,
+        tree: &'a Tree,
+        settings: &'a FileSettings,
+        facts: &'a FileFacts,
+        region: Option<Vec<Unit<'a>>>,
+    ) -> Self {
+        Context {
+            given_facts: Some(facts),
+            region,
+            ..Self::with_settings(source, tree, settings)
+        }
+    }
+
+    /// The facts of the whole file.
+    pub fn facts(&self) -> &FileFacts {
+        match self.given_facts {
+            Some(f) => f,
+            None => self
+                .facts
+                .get_or_init(|| facts::collect_all(&units(self.root()), self.source).1),
+        }
+    }
+
+    /// Calls `f` on every node of the part of the file under analysis, in document order. Rules
+    /// look for their candidates this way, so that after an edit they look only where it was.
+    pub fn walk(&self, mut f: impl FnMut(Node<'a>)) {
+        match &self.region {
+            None => walk(self.root(), f),
+            Some(units) => {
+                for unit in units {
+                    walk_unit(unit, &mut f);
+                }
+            }
+        }
+    }
+
+    /// The nodes whose subtrees are under analysis: the module, or the units an edit touched.
+    pub fn region_roots(&self) -> Vec<Node<'a>> {
+        match &self.region {
+            None => vec![self.root()],
+            Some(units) => units.iter().map(|u| u.node).collect(),
+        }
+    }
+
+    /// Whether the whole file is under analysis.
+    pub fn is_whole_file(&self) -> bool {
+        self.region.is_none()
+    }
+
+    /// How `function` handles requests, if it does (memoised: several rules ask).
+    pub fn handler_kind(&self, function: Node) -> Option<HandlerKind> {
+        if function.kind() != "function_definition" {
+            return None;
+        }
+        *self
+            .handler_kinds
+            .borrow_mut()
+            .entry(function.start_byte())
+            .or_insert_with(|| handler_kind_of(self.facts(), self.source, function))
     }
 
     /// The values fixes insert (timeouts, names).
@@ -67,13 +140,21 @@ impl<'a> Context<'a> {
 
     /// Every name the file binds by `import`, with the fully qualified name it stands for.
     pub fn imports(&self) -> &Imports {
-        self.imports
-            .get_or_init(|| Imports::collect(self.root(), self.source))
+        &self.facts().imports
     }
 
-    /// Which functions handle requests, and what kind of module this is (computed once).
-    pub fn web(&self) -> &WebFacts {
-        self.web.get_or_init(|| WebFacts::collect(self))
+    /// What kind of module this is to the web rules (see also [`Context::handler_kind`]).
+    pub fn web(&self) -> &FileFacts {
+        self.facts()
+    }
+
+    /// Whether one of [`facts::WATCHED`] occurs anywhere in the file.
+    pub fn mentions(&self, watched: &str) -> bool {
+        debug_assert!(
+            facts::WATCHED.contains(&watched),
+            "{watched} is not watched"
+        );
+        self.facts().mentions(watched)
     }
 
     /// Every call of an imported callable, in document order. Many rules start from "calls of
@@ -81,7 +162,7 @@ impl<'a> Context<'a> {
     pub fn resolved_calls(&self) -> &[ResolvedCall<'a>] {
         self.resolved_calls.get_or_init(|| {
             let mut calls = Vec::new();
-            walk(self.root(), |call| {
+            self.walk(|call| {
                 if call.kind() != "call" {
                     return;
                 }

@@ -4,16 +4,18 @@
 //! [`analyze`] and convert its plain values for their own outputs.
 
 pub mod context;
+pub mod facts;
 pub mod finding;
+pub mod incremental;
 pub mod logging;
 pub mod scope;
 pub mod secrets;
 pub mod semantic;
 pub mod settings;
 pub mod suppression;
+pub mod units;
 pub mod web;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
 use tree_sitter::Tree;
@@ -21,8 +23,6 @@ use tree_sitter::Tree;
 pub use context::Context;
 pub use finding::{Edit, Finding, Fix, Safety, Severity};
 pub use settings::{FileSettings, RuleOptions};
-
-use crate::rules;
 
 /// Runs every rule over one parsed file and returns the findings sorted by position.
 ///
@@ -38,6 +38,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Codes of the rules that did not run because the deadline passed.
     pub skipped_rules: Vec<&'static str>,
+    /// Whether only the units an edit touched were analysed (the rest came from the cache).
+    pub incremental: bool,
 }
 
 /// Like [`analyze`], but stops starting rules once `deadline` has passed, so one pathological file
@@ -48,53 +50,7 @@ pub fn analyze_until(
     settings: &FileSettings,
     deadline: Option<Instant>,
 ) -> Analysis {
-    let ctx = Context::with_settings(source, tree, settings);
-    let mut findings = Vec::new();
-    let mut skipped_rules = Vec::new();
-    for rule in rules::registry()
-        .rules()
-        .iter()
-        .chain(settings.user_rules.0.iter())
-    {
-        if !settings.enabled(rule.meta.code) {
-            continue;
-        }
-        if deadline.is_some_and(|d| Instant::now() > d) {
-            skipped_rules.push(rule.meta.code);
-            continue;
-        }
-        let mut out = Vec::new();
-        let result = catch_unwind(AssertUnwindSafe(|| rule.check(&ctx, &mut out)));
-        match result {
-            Ok(()) => findings.extend(out),
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!(
-                    rule = rule.meta.code,
-                    "rule panicked and was skipped: {what}"
-                );
-            }
-        }
-    }
-    findings.sort_by(|a, b| {
-        (a.range.start, a.range.end, a.rule.code).cmp(&(b.range.start, b.range.end, b.rule.code))
-    });
-    // Several query patterns may match the same node (say, each type in an `except (A, B)` tuple).
-    findings.dedup_by(|a, b| a.rule.code == b.rule.code && a.range == b.range);
-    let mut findings = suppression::apply(&ctx, findings);
-    for f in &mut findings {
-        if let Some(severity) = settings.severity.get(f.rule.code) {
-            f.severity = *severity;
-        }
-    }
-    Analysis {
-        findings,
-        skipped_rules,
-    }
+    incremental::analyze(source, tree, settings, deadline, None).0
 }
 
 /// Parses and analyses a string in one step (for the CLI and tests, which hold no tree).
@@ -114,6 +70,7 @@ pub fn analyze_str_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules;
 
     #[test]
     fn a_passed_deadline_skips_the_remaining_rules_and_names_them() {

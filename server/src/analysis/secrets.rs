@@ -6,7 +6,6 @@
 
 use tree_sitter::Node;
 
-use super::semantic::walk;
 use super::Context;
 
 /// Name parts that never name a secret value, even next to `TOKEN` or `PASSWORD`.
@@ -262,7 +261,7 @@ pub fn is_test_module(ctx: &Context) -> bool {
 /// Every plain string literal of the module with its value (for key-format scans).
 pub fn string_literals<'t>(ctx: &Context<'t>) -> Vec<(Node<'t>, String)> {
     let mut out = Vec::new();
-    walk(ctx.root(), |n| {
+    ctx.walk(|n| {
         if let Some(v) = super::semantic::string_literal_value(n, ctx.source) {
             out.push((n, v));
         }

@@ -10,43 +10,14 @@ use tree_sitter::Node;
 /// Imports anywhere in the file count (a function-level `import requests` still means requests);
 /// a name that the module also binds some other way (assignment, `def`, `class`) is dropped, since
 /// it may no longer be the module.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Imports {
     names: HashMap<String, String>,
 }
 
 impl Imports {
-    /// Collects the import table of a module.
-    pub fn collect(root: Node, source: &str) -> Imports {
-        let mut names = HashMap::new();
-        let mut shadowed = Vec::new();
-        let mut cursor = root.walk();
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
-            match node.kind() {
-                "import_statement" => collect_import(node, source, &mut names),
-                "import_from_statement" => collect_from_import(node, source, &mut names),
-                "assignment" if node.parent().map(|p| p.parent()) == Some(Some(root)) => {
-                    if let Some(left) = node.child_by_field_name("left") {
-                        if left.kind() == "identifier" {
-                            shadowed.push(text(left, source).to_string());
-                        }
-                    }
-                }
-                "function_definition" | "class_definition" if node.parent() == Some(root) => {
-                    if let Some(name) = node.child_by_field_name("name") {
-                        shadowed.push(text(name, source).to_string());
-                    }
-                }
-                _ => {}
-            }
-            for child in node.named_children(&mut cursor) {
-                stack.push(child);
-            }
-        }
-        for name in shadowed {
-            names.remove(&name);
-        }
+    /// An import table from its bindings (local name → qualified name).
+    pub fn from_names(names: HashMap<String, String>) -> Imports {
         Imports { names }
     }
 
@@ -91,7 +62,16 @@ fn text<'s>(node: Node, source: &'s str) -> &'s str {
     source.get(node.byte_range()).unwrap_or("")
 }
 
-fn collect_import(node: Node, source: &str, names: &mut HashMap<String, String>) {
+/// Appends the bindings of one `import` or `from … import` statement, in order.
+pub fn collect_import_bindings(node: Node, source: &str, out: &mut Vec<(String, String)>) {
+    match node.kind() {
+        "import_statement" => collect_import(node, source, out),
+        "import_from_statement" => collect_from_import(node, source, out),
+        _ => {}
+    }
+}
+
+fn collect_import(node: Node, source: &str, names: &mut Vec<(String, String)>) {
     let mut cursor = node.walk();
     for child in node.children_by_field_name("name", &mut cursor) {
         match child.kind() {
@@ -99,14 +79,14 @@ fn collect_import(node: Node, source: &str, names: &mut HashMap<String, String>)
             "dotted_name" => {
                 let full = text(child, source);
                 let first = full.split('.').next().unwrap_or(full).trim();
-                names.insert(first.to_string(), first.to_string());
+                names.push((first.to_string(), first.to_string()));
             }
             "aliased_import" => {
                 if let (Some(name), Some(alias)) = (
                     child.child_by_field_name("name"),
                     child.child_by_field_name("alias"),
                 ) {
-                    names.insert(text(alias, source).to_string(), compact(text(name, source)));
+                    names.push((text(alias, source).to_string(), compact(text(name, source))));
                 }
             }
             _ => {}
@@ -114,7 +94,7 @@ fn collect_import(node: Node, source: &str, names: &mut HashMap<String, String>)
     }
 }
 
-fn collect_from_import(node: Node, source: &str, names: &mut HashMap<String, String>) {
+fn collect_from_import(node: Node, source: &str, names: &mut Vec<(String, String)>) {
     let Some(module) = node.child_by_field_name("module_name") else {
         return;
     };
@@ -128,17 +108,17 @@ fn collect_from_import(node: Node, source: &str, names: &mut HashMap<String, Str
         match child.kind() {
             "dotted_name" => {
                 let name = compact(text(child, source));
-                names.insert(name.clone(), format!("{module}.{name}"));
+                names.push((name.clone(), format!("{module}.{name}")));
             }
             "aliased_import" => {
                 if let (Some(name), Some(alias)) = (
                     child.child_by_field_name("name"),
                     child.child_by_field_name("alias"),
                 ) {
-                    names.insert(
+                    names.push((
                         text(alias, source).to_string(),
                         format!("{module}.{}", compact(text(name, source))),
-                    );
+                    ));
                 }
             }
             _ => {}
@@ -315,7 +295,7 @@ mod tests {
 
     fn resolve_first_call(src: &str) -> Option<String> {
         let tree = parse_str(src).unwrap();
-        let imports = Imports::collect(tree.root_node(), src);
+        let imports = crate::analysis::Context::new(src, &tree).imports().clone();
         let mut result = None;
         walk(tree.root_node(), |n| {
             if n.kind() == "call" && result.is_none() {

@@ -108,24 +108,40 @@ fn parse_comment(text: &str, start: usize, line: usize, out: &mut Vec<Directive>
 
 /// Every suppression directive in the file.
 pub fn directives(ctx: &Context, index: &LineIndex) -> Vec<Directive> {
-    let mut out = Vec::new();
+    let mut comments = Vec::new();
     super::semantic::walk(ctx.root(), |n| {
         if n.kind() == "comment" {
-            let line = index
-                .line_col(ctx.source, n.start_byte(), PositionEncoding::Utf8)
-                .line as usize;
-            let first = out.len();
-            parse_comment(ctx.text(n), n.start_byte(), line, &mut out);
-            // A directive that is the whole comment takes the white space before it along, so
-            // removing it leaves no trailing spaces.
-            for d in &mut out[first..] {
-                if d.scope != Scope::Twin && d.span.start == n.start_byte() {
-                    let before = &ctx.source[..d.span.start];
-                    d.span.start -= before.len() - before.trim_end_matches([' ', '\t']).len();
-                }
-            }
+            comments.push(n.byte_range());
         }
     });
+    directives_in(ctx, index, &comments)
+}
+
+/// The directives of the given comments (byte ranges of `comment` nodes, in order).
+pub fn directives_in(
+    ctx: &Context,
+    index: &LineIndex,
+    comments: &[Range<usize>],
+) -> Vec<Directive> {
+    let mut out = Vec::new();
+    for comment in comments {
+        let Some(text) = ctx.source.get(comment.clone()) else {
+            continue;
+        };
+        let line = index
+            .line_col(ctx.source, comment.start, PositionEncoding::Utf8)
+            .line as usize;
+        let first = out.len();
+        parse_comment(text, comment.start, line, &mut out);
+        // A directive that is the whole comment takes the white space before it along, so
+        // removing it leaves no trailing spaces.
+        for d in &mut out[first..] {
+            if d.scope != Scope::Twin && d.span.start == comment.start {
+                let before = &ctx.source[..d.span.start];
+                d.span.start -= before.len() - before.trim_end_matches([' ', '\t']).len();
+            }
+        }
+    }
     out
 }
 
@@ -165,9 +181,14 @@ pub fn suppression_line(ctx: &Context, index: &LineIndex, byte: usize) -> usize 
 }
 
 /// Drops suppressed findings and adds a PF001 finding for each unused or unknown code.
-pub fn apply(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
+/// `comments` are the comments that may hold a directive (every comment if the caller does not
+/// know them).
+pub fn apply(ctx: &Context, findings: Vec<Finding>, comments: &[Range<usize>]) -> Vec<Finding> {
+    if comments.is_empty() {
+        return findings;
+    }
     let index = LineIndex::new(ctx.source);
-    let directives = directives(ctx, &index);
+    let directives = directives_in(ctx, &index, comments);
     if directives.is_empty() {
         return findings;
     }

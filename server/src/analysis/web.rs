@@ -6,12 +6,13 @@
 
 use tree_sitter::Node;
 
+use super::facts::FileFacts;
 use super::scope::{decorators, parameter_names};
-use super::semantic::{module_assignments, string_literal_value, walk};
+use super::semantic::string_literal_value;
 use super::Context;
 
 /// Top-level packages whose import makes a decorated `x.get("/path")` a route.
-const FRAMEWORKS: &[&str] = &[
+pub const FRAMEWORKS: &[&str] = &[
     "flask",
     "fastapi",
     "starlette",
@@ -43,7 +44,7 @@ const ROUTE_METHODS: &[&str] = &[
 const VIEW_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
 
 /// Settings names that together mark a Django (or Flask `from_pyfile`) settings module.
-const SETTINGS_NAMES: &[&str] = &[
+pub const SETTINGS_NAMES: &[&str] = &[
     "INSTALLED_APPS",
     "MIDDLEWARE",
     "ROOT_URLCONF",
@@ -65,70 +66,21 @@ pub enum HandlerKind {
     DjangoView,
 }
 
-/// The web facts of one module.
-#[derive(Debug, Default)]
-pub struct WebFacts {
-    /// Request handlers: the start byte of each `function_definition`, with how it was recognised.
-    handlers: Vec<(usize, HandlerKind)>,
-    /// Whether the module imports a web framework at all.
-    pub imports_framework: bool,
-    /// Whether the module assigns at least two well-known settings names at module level.
-    pub is_settings_module: bool,
-}
-
-impl WebFacts {
-    /// Collects the facts of a module.
-    pub fn collect(ctx: &Context) -> WebFacts {
-        let imports_framework = ctx.imports().qualified_names().any(|q| {
-            let top = q.split('.').next().unwrap_or(q);
-            FRAMEWORKS.contains(&top)
-        });
-        let imports_django = ctx
-            .imports()
-            .qualified_names()
-            .any(|q| q.starts_with("django.") || q.starts_with("rest_framework"));
-        let mut handlers = Vec::new();
-        if imports_framework {
-            walk(ctx.root(), |n| {
-                if n.kind() != "function_definition" {
-                    return;
-                }
-                if decorators(n)
-                    .into_iter()
-                    .any(|d| is_route_decorator(ctx, d))
-                {
-                    handlers.push((n.start_byte(), HandlerKind::Route));
-                } else if imports_django
-                    && is_django_view(n, ctx.source)
-                    && builds_response(ctx.text(n))
-                {
-                    handlers.push((n.start_byte(), HandlerKind::DjangoView));
-                }
-            });
-        }
-        let settings_names = module_assignments(ctx.root())
-            .iter()
-            .filter(|a| SETTINGS_NAMES.contains(&ctx.text(a.name)))
-            .count();
-        WebFacts {
-            handlers,
-            imports_framework,
-            is_settings_module: settings_names >= 2,
-        }
+/// How `function` (a `function_definition`) handles requests, if it does. Only modules that
+/// import a web framework have handlers.
+pub fn handler_kind_of(facts: &FileFacts, source: &str, function: Node) -> Option<HandlerKind> {
+    if !facts.imports_framework || function.kind() != "function_definition" {
+        return None;
     }
-
-    /// How `function` handles requests, if it does.
-    pub fn handler_kind(&self, function: Node) -> Option<HandlerKind> {
-        self.handlers
-            .iter()
-            .find(|(start, _)| *start == function.start_byte())
-            .map(|(_, kind)| *kind)
+    if decorators(function)
+        .into_iter()
+        .any(|d| is_route_decorator(source, d))
+    {
+        return Some(HandlerKind::Route);
     }
-
-    /// Whether the module defines request handlers: its code runs once per request, in a server.
-    pub fn serves_requests(&self) -> bool {
-        !self.handlers.is_empty()
-    }
+    let text = source.get(function.byte_range()).unwrap_or("");
+    (facts.imports_django && is_django_view(function, source) && builds_response(text))
+        .then_some(HandlerKind::DjangoView)
 }
 
 /// Whether `object` is a Flask (or Quart) application: a name bound to `Flask(...)` in this file,
@@ -138,25 +90,7 @@ pub fn is_flask_app(ctx: &Context, object: Node) -> bool {
         return false;
     }
     let name = ctx.text(object);
-    let mut bound_to_app = false;
-    walk(ctx.root(), |n| {
-        if n.kind() != "assignment" {
-            return;
-        }
-        let (Some(left), Some(right)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-        ) else {
-            return;
-        };
-        if left.kind() == "identifier" && ctx.text(left) == name && right.kind() == "call" {
-            bound_to_app |= right
-                .child_by_field_name("function")
-                .and_then(|f| ctx.resolve(f))
-                .is_some_and(|q| FLASK_APPS.contains(&q.as_str()));
-        }
-    });
-    bound_to_app
+    ctx.web().binds_flask_app(name)
         || (matches!(name, "app" | "application")
             && (ctx.imports_module("flask") || ctx.imports_module("quart")))
 }
@@ -181,7 +115,7 @@ pub fn under_main_guard(ctx: &Context, node: Node) -> bool {
 
 /// `@x.route("/path")`, `@router.get("/items/{id}")`: a call of a route method whose first
 /// argument (or `path=`/`rule=`) is a string.
-fn is_route_decorator(ctx: &Context, decorator: Node) -> bool {
+fn is_route_decorator(source: &str, decorator: Node) -> bool {
     if decorator.kind() != "call" {
         return false;
     }
@@ -193,12 +127,12 @@ fn is_route_decorator(ctx: &Context, decorator: Node) -> bool {
     }
     let method = function
         .child_by_field_name("attribute")
-        .map(|a| ctx.text(a))
+        .and_then(|a| source.get(a.byte_range()))
         .unwrap_or("");
     if !ROUTE_METHODS.contains(&method) {
         return false;
     }
-    let args = super::semantic::CallArgs::of(decorator, ctx.source);
+    let args = super::semantic::CallArgs::of(decorator, source);
     let path = args
         .positional
         .first()
@@ -206,7 +140,7 @@ fn is_route_decorator(ctx: &Context, decorator: Node) -> bool {
         .or_else(|| args.keyword("path"))
         .or_else(|| args.keyword("rule"));
     path.is_some_and(|p| {
-        string_literal_value(p, ctx.source).is_some_and(|s| s.is_empty() || s.starts_with('/'))
+        string_literal_value(p, source).is_some_and(|s| s.is_empty() || s.starts_with('/'))
     })
 }
 
@@ -261,11 +195,14 @@ mod tests {
     fn facts(src: &str) -> (usize, bool, bool) {
         let tree = parse_str(src).unwrap();
         let ctx = Context::new(src, &tree);
-        let facts = WebFacts::collect(&ctx);
+        let mut handlers = 0;
+        crate::analysis::semantic::walk(ctx.root(), |n| {
+            handlers += usize::from(ctx.handler_kind(n).is_some());
+        });
         (
-            facts.handlers.len(),
-            facts.serves_requests(),
-            facts.is_settings_module,
+            handlers,
+            ctx.web().serves_requests(),
+            ctx.web().is_settings_module,
         )
     }
 

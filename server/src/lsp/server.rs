@@ -217,16 +217,19 @@ impl Shared {
         let settings = resolved.settings.for_file(path.as_deref());
         let joined = tokio::task::spawn_blocking(move || {
             let tree = snapshot.tree?;
-            Some(analysis::analyze_until(
+            Some(analysis::incremental::analyze(
                 &snapshot.text,
                 &tree,
                 &settings,
                 Some(Instant::now() + budget),
+                snapshot.cache.as_deref(),
             ))
         })
         .await;
+        let mut next_cache = None;
         let (findings, notice) = match joined {
-            Ok(Some(a)) => {
+            Ok(Some((a, cache))) => {
+                next_cache = cache;
                 let notice = (!a.skipped_rules.is_empty()).then(|| {
                     format!(
                         "Preflight stopped analysing this file after {} ms; rules not run: {}",
@@ -253,8 +256,11 @@ impl Shared {
             config_errors: Vec::new(),
         };
         if let Some(mut entry) = self.store.docs.get_mut(uri) {
+            // An analysis of an older version is superseded; the entry's cache has followed the
+            // newer edits and stays.
             if entry.doc.version == result.version {
                 entry.analysis = Some(result.clone());
+                entry.cache = next_cache.map(Arc::new);
             }
         }
         Some(result)
@@ -602,6 +608,7 @@ impl LanguageServer for Backend {
                 doc,
                 analysis: None,
                 published: None,
+                cache: None,
             },
         );
         self.shared.schedule(item.uri, item.version, Duration::ZERO);
@@ -643,8 +650,15 @@ impl LanguageServer for Backend {
                     entry.published = None;
                 }
                 match entry.doc.apply_changes(version, &changes, self.encoding()) {
-                    Ok(()) => {
+                    Ok(applied) => {
                         entry.analysis = None;
+                        // The cache follows the text edit by edit, so the next analysis can
+                        // reuse what the edits did not touch.
+                        if let Some(cache) = entry.cache.as_mut() {
+                            if !Arc::make_mut(cache).follow(&applied) {
+                                entry.cache = None;
+                            }
+                        }
                         true
                     }
                     Err(e) => {

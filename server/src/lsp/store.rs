@@ -5,6 +5,7 @@ use std::sync::Arc;
 use dashmap::DashMap;
 use tower_lsp_server::ls_types::Uri;
 
+use crate::analysis::incremental::Cache;
 use crate::analysis::Finding;
 use crate::text::Document;
 
@@ -26,6 +27,9 @@ pub struct Entry {
     pub analysis: Option<Analysis>,
     /// The newest version whose diagnostics were published; publishing never goes backwards.
     pub published: Option<i32>,
+    /// What the last analysis leaves for the next one, following every edit since (shared with a
+    /// running analysis; an edit meanwhile copies it).
+    pub cache: Option<Arc<Cache>>,
 }
 
 /// Every open document, by URI. Handlers mutate entries synchronously (never across an `.await`),
@@ -42,6 +46,7 @@ pub struct Snapshot {
     /// `None` when the document is skipped (too large, or its parse timed out).
     pub tree: Option<tree_sitter::Tree>,
     pub skipped: Option<crate::text::document::Skipped>,
+    pub cache: Option<Arc<Cache>>,
 }
 
 impl Store {
@@ -54,6 +59,7 @@ impl Store {
             text,
             tree: entry.doc.tree().cloned(),
             skipped: entry.doc.skipped(),
+            cache: entry.cache.clone(),
         })
     }
 

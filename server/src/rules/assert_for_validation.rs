@@ -2,7 +2,6 @@
 
 use super::RuleMeta;
 use crate::analysis::scope::{enclosing_function, walk_up_same_scope};
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -47,13 +46,12 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().serves_requests() {
         return;
     }
-    walk(ctx.root(), |statement| {
+    ctx.walk(|statement| {
         if statement.kind() != "assert_statement" {
             return;
         }
-        let in_handler = enclosing_function(statement).is_some_and(|f| {
-            ctx.web().handler_kind(f).is_some() && walk_up_same_scope(statement, f)
-        });
+        let in_handler = enclosing_function(statement)
+            .is_some_and(|f| ctx.handler_kind(f).is_some() && walk_up_same_scope(statement, f));
         if !in_handler {
             return;
         }

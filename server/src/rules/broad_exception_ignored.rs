@@ -6,7 +6,6 @@ use super::RuleMeta;
 use crate::analysis::scope::{
     handler_body, handler_is_broad, handler_name, header_end, walk_same_scope,
 };
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Finding, Fix, Safety, Severity};
 use crate::fix::{imports::ensure_logger, insert_statement_before, place_suffix};
 
@@ -77,7 +76,7 @@ fn describe(ctx: &Context, statement: Node) -> &'static str {
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |handler| {
+    ctx.walk(|handler| {
         if handler.kind() != "except_clause" || !handler_is_broad(handler, ctx.source) {
             return;
         }

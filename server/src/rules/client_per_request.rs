@@ -86,8 +86,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         let where_ = if in_loop(call) {
             "every iteration of this loop"
         } else if enclosing_function(call).is_some_and(|f| {
-            ctx.web().handler_kind(f).is_some()
-                && crate::analysis::scope::walk_up_same_scope(call, f)
+            ctx.handler_kind(f).is_some() && crate::analysis::scope::walk_up_same_scope(call, f)
         }) {
             "every request"
         } else {

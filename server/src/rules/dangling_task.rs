@@ -1,7 +1,6 @@
 //! PF206 dangling-task: a task whose only reference is dropped at once.
 
 use super::RuleMeta;
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -48,7 +47,7 @@ ruff RUF006 (asyncio-dangling-task)."#,
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |statement| {
+    ctx.walk(|statement| {
         if statement.kind() != "expression_statement" || statement.named_child_count() != 1 {
             return;
         }

@@ -1,7 +1,7 @@
 //! PF302 debug-enabled: debuggers and auto-reload switched on in code.
 
 use super::RuleMeta;
-use crate::analysis::semantic::{module_assignments, walk, CallArgs};
+use crate::analysis::semantic::{module_assignments, CallArgs};
 use crate::analysis::web::is_flask_app;
 use crate::analysis::{Context, Finding, Safety, Severity};
 use crate::fix::read_from_env;
@@ -74,7 +74,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             }
         }
     }
-    walk(ctx.root(), |node| match node.kind() {
+    ctx.walk(|node| match node.kind() {
         "call" => {
             let Some(function) = node.child_by_field_name("function") else {
                 return;

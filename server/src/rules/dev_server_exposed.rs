@@ -1,7 +1,7 @@
 //! PF305 dev-server-exposed: Flask's development server listening on every interface.
 
 use super::RuleMeta;
-use crate::analysis::semantic::{string_literal_value, walk, CallArgs};
+use crate::analysis::semantic::{string_literal_value, CallArgs};
 use crate::analysis::web::is_flask_app;
 use crate::analysis::{Context, Finding, Severity};
 
@@ -41,7 +41,7 @@ PF302 (debug enabled), ruff S104, bandit B104."#,
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |call| {
+    ctx.walk(|call| {
         if call.kind() != "call" {
             return;
         }

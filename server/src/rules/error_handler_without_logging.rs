@@ -5,7 +5,7 @@ use tree_sitter::Node;
 use super::RuleMeta;
 use crate::analysis::logging::is_logging_call;
 use crate::analysis::scope::{decorators, parameter_names, walk_same_scope};
-use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Finding, Fix, Safety, Severity};
 use crate::fix::{
     first_statement_after_docstring, imports::ensure_logger, insert_statement_before,
@@ -83,7 +83,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().imports_framework {
         return;
     }
-    walk(ctx.root(), |function| {
+    ctx.walk(|function| {
         if function.kind() != "function_definition" {
             return;
         }

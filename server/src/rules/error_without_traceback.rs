@@ -3,7 +3,7 @@
 use super::RuleMeta;
 use crate::analysis::logging::log_method;
 use crate::analysis::scope::{enclosing_handler, handler_body, handler_is_broad, walk_same_scope};
-use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -52,7 +52,7 @@ ruff TRY400 (error-instead-of-exception), pylint W1201 family."#,
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |call| {
+    ctx.walk(|call| {
         if call.kind() != "call" || log_method(ctx, call) != Some("error") {
             return;
         }

@@ -55,8 +55,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         let Some(def) = enclosing_function(call) else {
             continue;
         };
-        if is_async(def) || ctx.web().handler_kind(def).is_none() || !walk_up_same_scope(call, def)
-        {
+        if is_async(def) || ctx.handler_kind(def).is_none() || !walk_up_same_scope(call, def) {
             continue;
         }
         out.push(Finding::new(

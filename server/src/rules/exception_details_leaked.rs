@@ -7,7 +7,6 @@ use crate::analysis::scope::{
     enclosing_function, handler_body, handler_is_broad, handler_name, parameter_names,
     walk_same_scope,
 };
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -119,9 +118,8 @@ fn reaches_response(ctx: &Context, leak: Node) -> bool {
                 }
             }
             "return_statement" => {
-                return enclosing_function(n).is_some_and(|f| {
-                    ctx.web().handler_kind(f).is_some() || is_error_handler(ctx, f)
-                });
+                return enclosing_function(n)
+                    .is_some_and(|f| ctx.handler_kind(f).is_some() || is_error_handler(ctx, f));
             }
             "block" | "module" | "function_definition" | "lambda" => return false,
             _ => {}
@@ -164,7 +162,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().imports_framework {
         return;
     }
-    walk(ctx.root(), |node| {
+    ctx.walk(|node| {
         let (body, name, broad) = match node.kind() {
             "except_clause" => (
                 handler_body(node),

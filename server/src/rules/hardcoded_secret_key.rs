@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::secrets::is_test_module;
-use crate::analysis::semantic::{is_string_literal, string_literal_value, walk, CallArgs};
+use crate::analysis::semantic::{is_string_literal, string_literal_value, CallArgs};
 use crate::analysis::web::is_flask_app;
 use crate::analysis::{Context, Finding, Safety, Severity};
 use crate::fix::read_from_env;
@@ -105,7 +105,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             )),
         ));
     };
-    walk(ctx.root(), |node| match node.kind() {
+    ctx.walk(|node| match node.kind() {
         "assignment" => {
             let (Some(left), Some(right)) = (
                 node.child_by_field_name("left"),

@@ -122,9 +122,8 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             if mutated_in_handler || !mutates(ctx, node, name) {
                 return;
             }
-            mutated_in_handler = enclosing_function(node).is_some_and(|f| {
-                ctx.web().handler_kind(f).is_some() && walk_up_same_scope(node, f)
-            });
+            mutated_in_handler = enclosing_function(node)
+                .is_some_and(|f| ctx.handler_kind(f).is_some() && walk_up_same_scope(node, f));
         });
         if mutated_in_handler {
             out.push(Finding::new(

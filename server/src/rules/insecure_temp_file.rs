@@ -57,7 +57,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             let target = assignment
                 .child_by_field_name("left")
                 .filter(|l| l.kind() == "identifier")?;
-            if function.kind() != "attribute" || ctx.source.contains("_mkstemp_fd") {
+            if function.kind() != "attribute" || ctx.mentions("_mkstemp_fd") {
                 return None;
             }
             let method = function.child_by_field_name("attribute")?;

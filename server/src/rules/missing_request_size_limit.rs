@@ -1,7 +1,6 @@
 //! PF306 missing-request-size-limit: a Flask app that accepts request bodies of any size.
 
 use super::RuleMeta;
-use crate::analysis::semantic::walk;
 use crate::analysis::web::FLASK_APPS;
 use crate::analysis::{Context, Finding, Fix, Safety, Severity};
 use crate::fix::imports::{indentation_at, line_end};
@@ -46,10 +45,10 @@ Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` (on by default), nginx `client_max_body_s
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    if ctx.source.contains("MAX_CONTENT_LENGTH") || ctx.source.contains(".config.from_") {
+    if ctx.mentions("MAX_CONTENT_LENGTH") || ctx.mentions(".config.from_") {
         return;
     }
-    walk(ctx.root(), |assignment| {
+    ctx.walk(|assignment| {
         if assignment.kind() != "assignment" {
             return;
         }

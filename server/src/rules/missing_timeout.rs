@@ -1,11 +1,9 @@
 //! PF201 missing-timeout: network calls that can block forever.
 
-use std::collections::HashMap;
-
 use tree_sitter::Node;
 
 use super::RuleMeta;
-use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Finding, Fix, Safety, Severity};
 use crate::fix::arguments::add_keyword_argument;
 use crate::fix::imports::ensure_module_import;
@@ -209,55 +207,11 @@ const TARGETS: &[Target] = &[
     connecting(pos("telnetlib.Telnet", 2)),
 ];
 
-const SESSION_FACTORIES: &[&str] = &[
-    "requests.Session",
-    "requests.session",
-    "requests.sessions.Session",
-];
-
-/// Names (identifiers or `self.x`) bound to a `requests.Session()` and to nothing else in the file.
-fn session_names(ctx: &Context) -> HashMap<String, bool> {
-    // name → still a session (false once the name is seen bound to something else).
-    let mut names: HashMap<String, bool> = HashMap::new();
-    let is_session_call = |n: Node| {
-        n.kind() == "call"
-            && n.child_by_field_name("function")
-                .and_then(|f| ctx.resolve(f))
-                .is_some_and(|q| SESSION_FACTORIES.contains(&q.as_str()))
-    };
-    walk(ctx.root(), |n| {
-        let (target, value) = match n.kind() {
-            "assignment" => (
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
-            ),
-            "as_pattern" if n.parent().is_some_and(|p| p.kind() == "with_item") => (
-                n.child_by_field_name("alias")
-                    .and_then(|a| a.named_child(0)),
-                n.named_child(0),
-            ),
-            _ => return,
-        };
-        let (Some(target), Some(value)) = (target, value) else {
-            return;
-        };
-        if !matches!(target.kind(), "identifier" | "attribute") {
-            return;
-        }
-        let key = ctx.text(target).to_string();
-        let session = is_session_call(value);
-        let entry = names.entry(key).or_insert(session);
-        *entry = *entry && session;
-    });
-    // A mounted adapter (the usual TimeoutHTTPAdapter pattern) may set a default timeout.
-    names.retain(|name, is_session| *is_session && !ctx.source.contains(&format!("{name}.mount(")));
-    names
-}
-
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    let sessions = session_names(ctx);
-    walk(ctx.root(), |node| {
+    // Names bound only to sessions with no adapter mounted (the file's facts).
+    let sessions = ctx.facts().sessions();
+    ctx.walk(|node| {
         if node.kind() != "call" {
             return;
         }
@@ -305,7 +259,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 return;
             };
             let method = ctx.text(method);
-            if !HTTP_METHODS.contains(&method) || !sessions.contains_key(ctx.text(object)) {
+            if !HTTP_METHODS.contains(&method) || !sessions.contains(ctx.text(object)) {
                 return;
             }
             (

@@ -78,7 +78,22 @@ pub struct Rule {
     pub check: Check,
 }
 
+/// Native rules whose findings in one unit depend on what other units hold beyond the file's
+/// facts: they run over the whole file on every analysis. PF307 reports a module-level container
+/// when any handler mutates it.
+const WHOLE_FILE: &[&str] = &["PF307"];
+
 impl Rule {
+    /// Whether the rule must see the whole file (otherwise it may run over the units an edit
+    /// touched, with the file's facts).
+    pub fn whole_file(&self) -> bool {
+        match &self.check {
+            Check::Query(q) => q.spans_units(),
+            Check::Native(_) => WHOLE_FILE.contains(&self.meta.code),
+            Check::Driver => false,
+        }
+    }
+
     /// Appends this rule's findings for one file.
     pub fn check(&self, ctx: &Context, out: &mut Vec<Finding>) {
         match &self.check {

@@ -209,7 +209,7 @@ fn check_flask(
         return;
     }
     // flask-cors also reads its origins from the app's configuration.
-    if ctx.source.contains("CORS_ORIGINS") || ctx.source.contains("CORS_RESOURCES") {
+    if ctx.mentions("CORS_ORIGINS") || ctx.mentions("CORS_RESOURCES") {
         return;
     }
     let fix = origins_fix(ctx, |expr| {
@@ -303,7 +303,7 @@ fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) 
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |node| {
+    ctx.walk(|node| {
         if node.kind() != "call" {
             return;
         }

@@ -1,7 +1,7 @@
 //! PF108 print-in-service: `print()` in a module that serves requests.
 
 use super::RuleMeta;
-use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::semantic::CallArgs;
 use crate::analysis::web::under_main_guard;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::imports::ensure_logger;
@@ -68,7 +68,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().serves_requests() || ctx.imports().get("print").is_some() {
         return;
     }
-    walk(ctx.root(), |call| {
+    ctx.walk(|call| {
         if call.kind() != "call" {
             return;
         }

@@ -48,6 +48,8 @@ pub const PREDICATES: &[(&str, &str)] = &[
 /// A compiled query rule.
 pub struct QueryRule {
     query: Query,
+    /// Whether a pattern names the `module` node, so that a match may span analysis units.
+    spans_units: bool,
     diagnostic: u32,
     fixer: Option<QueryFix>,
     message: &'static str,
@@ -214,9 +216,14 @@ impl QueryRule {
             }
         }
         let message = field("message")?;
+        let spans_units = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with(';'))
+            .any(|l| l.contains("module"));
         if let Some(header) = cached {
             let rule = QueryRule {
                 query,
+                spans_units,
                 diagnostic,
                 fixer: header.fixer,
                 message: header.message,
@@ -259,6 +266,7 @@ impl QueryRule {
             meta,
             QueryRule {
                 query,
+                spans_units,
                 diagnostic,
                 fixer,
                 message,
@@ -266,44 +274,52 @@ impl QueryRule {
         ))
     }
 
+    /// Whether a match may span analysis units (a pattern names `module`): such a rule always
+    /// runs over the whole file.
+    pub fn spans_units(&self) -> bool {
+        self.spans_units
+    }
+
     /// Runs the query over the file and appends a finding per surviving match.
     pub fn run(&self, ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         let mut cursor = QueryCursor::new();
         let names = self.query.capture_names();
-        let mut matches = cursor.matches(&self.query, ctx.root(), ctx.source.as_bytes());
-        while let Some(m) = matches.next() {
-            let mut nodes = HashMap::new();
-            let mut diagnostic = None;
-            for capture in m.captures() {
-                if capture.index == self.diagnostic {
-                    diagnostic = Some(capture.node);
+        for root in ctx.region_roots() {
+            let mut matches = cursor.matches(&self.query, root, ctx.source.as_bytes());
+            while let Some(m) = matches.next() {
+                let mut nodes = HashMap::new();
+                let mut diagnostic = None;
+                for capture in m.captures() {
+                    if capture.index == self.diagnostic {
+                        diagnostic = Some(capture.node);
+                    }
+                    nodes.insert(names[capture.index as usize], capture.node);
                 }
-                nodes.insert(names[capture.index as usize], capture.node);
+                let captures = Captures { nodes };
+                let Some(node) = diagnostic else { continue };
+                if !self.general_predicates_hold(m.pattern_index, m.captures(), ctx) {
+                    continue;
+                }
+                let fix: Option<Fix> = match self.fixer {
+                    Some(QueryFix::Named(f)) => f(ctx, &captures),
+                    Some(QueryFix::Replace(template)) => Some(Fix::new(
+                        "Apply the rule's replacement",
+                        crate::analysis::Safety::Unsafe,
+                        vec![crate::analysis::Edit::replace(
+                            node.byte_range(),
+                            fill(template, &captures, ctx, false),
+                        )],
+                    )),
+                    None => None,
+                };
+                out.push(Finding {
+                    rule: meta,
+                    range: first_line(node, ctx.source),
+                    severity: meta.severity,
+                    message: render_message(self.message, &captures, ctx),
+                    fix,
+                });
             }
-            let captures = Captures { nodes };
-            let Some(node) = diagnostic else { continue };
-            if !self.general_predicates_hold(m.pattern_index, m.captures(), ctx) {
-                continue;
-            }
-            let fix: Option<Fix> = match self.fixer {
-                Some(QueryFix::Named(f)) => f(ctx, &captures),
-                Some(QueryFix::Replace(template)) => Some(Fix::new(
-                    "Apply the rule's replacement",
-                    crate::analysis::Safety::Unsafe,
-                    vec![crate::analysis::Edit::replace(
-                        node.byte_range(),
-                        fill(template, &captures, ctx, false),
-                    )],
-                )),
-                None => None,
-            };
-            out.push(Finding {
-                rule: meta,
-                range: first_line(node, ctx.source),
-                severity: meta.severity,
-                message: render_message(self.message, &captures, ctx),
-                fix,
-            });
         }
     }
 

@@ -2,7 +2,6 @@
 
 use super::RuleMeta;
 use crate::analysis::scope::{enclosing_handler, handler_name};
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -58,7 +57,7 @@ const CONTROL_FLOW: &[&str] = &[
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    walk(ctx.root(), |raise| {
+    ctx.walk(|raise| {
         if raise.kind() != "raise_statement" || raise.child_by_field_name("cause").is_some() {
             return;
         }

@@ -6,7 +6,7 @@ use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::scope::walk_same_scope;
-use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -290,7 +290,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             None,
         ));
     };
-    walk(ctx.root(), |scope| {
+    ctx.walk(|scope| {
         if !matches!(scope.kind(), "function_definition" | "module") {
             return;
         }

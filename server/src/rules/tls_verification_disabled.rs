@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::secrets::is_test_module;
-use crate::analysis::semantic::{walk, CallArgs};
+use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -104,7 +104,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     }
     let mut found = Vec::new();
     let out_all = &mut found;
-    walk(ctx.root(), |node| match node.kind() {
+    ctx.walk(|node| match node.kind() {
         "call" => {
             let args = CallArgs::of(node, ctx.source);
             if let Some(value) = args.keyword("verify") {
@@ -157,7 +157,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 "check_hostname" => {
                     right.kind() == "false"
                         && ctx.imports_module("ssl")
-                        && !ctx.source.contains("CERT_NONE")
+                        && !ctx.mentions("CERT_NONE")
                 }
                 "verify_mode" => ctx.resolve(right).as_deref() == Some("ssl.CERT_NONE"),
                 _ => false,

@@ -6,7 +6,6 @@ use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::scope::{enclosing_function, walk_same_scope};
-use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -83,7 +82,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().imports_framework {
         return;
     }
-    walk(ctx.root(), |function| {
+    ctx.walk(|function| {
         if function.kind() != "function_definition" {
             return;
         }

@@ -340,8 +340,10 @@ fn move_close_fix(ctx: &Context, close: Node, last: Node, name: &str) -> Option<
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    check_block(ctx, meta, ctx.root(), out);
-    walk(ctx.root(), |n| {
+    if ctx.is_whole_file() {
+        check_block(ctx, meta, ctx.root(), out);
+    }
+    ctx.walk(|n| {
         if n.kind() == "block" {
             check_block(ctx, meta, n, out);
         }

@@ -162,11 +162,12 @@ impl Document {
         version: i32,
         changes: &[TextChange],
         enc: PositionEncoding,
-    ) -> Result<(), EditError> {
+    ) -> Result<Applied, EditError> {
         // Ropes and trees are reference-counted, so the copy that makes this transactional is cheap.
         let mut rope = self.rope.clone();
         let mut tree = self.tree.clone();
         let mut whole_text_replaced = tree.is_none();
+        let mut edits = Vec::new();
         for change in changes {
             match change.range {
                 None => {
@@ -182,6 +183,11 @@ impl Document {
                         return Err(EditError::ReversedRange { start, end });
                     }
                     let edit = replace(&mut rope, start_byte, end_byte, &change.text);
+                    edits.push(ByteEdit {
+                        start: edit.start_byte,
+                        old_end: edit.old_end_byte,
+                        new_end: edit.new_end_byte,
+                    });
                     if let (false, Some(tree)) = (whole_text_replaced, tree.as_mut()) {
                         tree.edit(&edit);
                     }
@@ -197,13 +203,46 @@ impl Document {
             Ok(tree) => (Some(tree), None),
             Err(why) => (None, Some(why)),
         };
+        // What changed in the syntax beyond the edited bytes (a quote that turns the rest of the
+        // file into a string), for the incremental analysis.
+        let changed = match (old, &new_tree) {
+            (Some(old), Some(new)) => old
+                .changed_ranges(new)
+                .map(|r| r.start_byte..r.end_byte)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let applied = Applied {
+            edits,
+            whole: whole_text_replaced || new_tree.is_none(),
+            changed,
+        };
         self.rope = rope;
         self.tree = new_tree;
         self.skipped = skipped;
         self.version = version;
         self.text = None;
-        Ok(())
+        Ok(applied)
     }
+}
+
+/// One edit in bytes: `start..old_end` of the old text became `start..new_end` of the new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteEdit {
+    pub start: usize,
+    pub old_end: usize,
+    pub new_end: usize,
+}
+
+/// What a batch of changes did, for whoever keeps positions into the text (the analysis cache).
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// The edits, in the order they were applied (each in the coordinates left by the previous).
+    pub edits: Vec<ByteEdit>,
+    /// The whole text was replaced (or there is no tree): nothing positional carries over.
+    pub whole: bool,
+    /// Byte ranges of the new text whose syntax changed (tree-sitter's `changed_ranges`).
+    pub changed: Vec<std::ops::Range<usize>>,
 }
 
 /// Replaces `start..end` (bytes) in the rope and returns the matching tree-sitter edit.

@@ -1,0 +1,420 @@
+//! The file-level facts rules share (imports, request handlers, Flask apps, sessions, settings
+//! names), built from per-unit facts.
+//!
+//! Each [`Unit`] contributes a [`UnitFacts`]; [`FileFacts`] is their merge. After an edit only the
+//! touched units are collected again; if the merge comes out equal to the previous one, every other
+//! unit's findings still hold (see `incremental`). A rule that reads anything outside its own unit
+//! must read it through these facts, or from `Code` units, whose whole text is part of the facts.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use memchr::memmem;
+use tree_sitter::Node;
+
+use super::semantic::{collect_import_bindings, Imports};
+use super::units::{Unit, UnitKind};
+use super::web::{self, FRAMEWORKS, SETTINGS_NAMES};
+
+/// Substrings rules ask about anywhere in the file ([`FileFacts::mentions`]).
+pub const WATCHED: &[&str] = &[
+    "MAX_CONTENT_LENGTH",
+    ".config.from_",
+    "CORS_ORIGINS",
+    "CORS_RESOURCES",
+    "_mkstemp_fd",
+    "CERT_NONE",
+];
+
+static FINDERS: LazyLock<Vec<memmem::Finder<'static>>> =
+    LazyLock::new(|| WATCHED.iter().map(memmem::Finder::new).collect());
+static MOUNT: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(".mount("));
+
+/// Calls that make a `requests` session (for PF201's "session without a default timeout").
+pub const SESSION_FACTORIES: &[&str] = &[
+    "requests.Session",
+    "requests.session",
+    "requests.sessions.Session",
+];
+
+/// What one unit contributes to the file's facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitFacts {
+    /// `import` bindings, in document order.
+    pub imports: Vec<(String, String)>,
+    /// Module-level names bound by assignment, `def` or `class` (they shadow imports).
+    pub shadowed: Vec<String>,
+    /// For `Code` and `ClassHeader` units, a hash of the text: rules read such code across units.
+    pub code_hash: u64,
+    /// Well-known settings names assigned at module level.
+    pub settings_names: u32,
+    /// A top-level `def test_*`.
+    pub test_function: bool,
+    /// Which of [`WATCHED`] occur in the unit, as bits.
+    pub mentions: u32,
+    /// The text (up to 128 bytes) before each `.mount(` in the unit.
+    pub mount_prefixes: Vec<String>,
+    /// Whether the unit defines a request handler.
+    pub has_handler: bool,
+    /// Names bound to `Flask(...)`/`Quart(...)`.
+    pub flask_apps: Vec<String>,
+    /// Names (identifiers or `self.x`) bound to a requests session.
+    pub sessions: Vec<String>,
+    /// Hashes of names bound to anything else (a name bound both ways is not a session).
+    pub other_bindings: Vec<u64>,
+}
+
+/// What the analysis keeps per unit besides its facts.
+#[derive(Debug, Clone, Default)]
+pub struct UnitData {
+    pub facts: UnitFacts,
+    /// Comments holding a suppression directive, relative to the unit's start.
+    pub directive_comments: Vec<Range<usize>>,
+}
+
+/// The merged facts of a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileFacts {
+    pub imports: Imports,
+    pub imports_framework: bool,
+    pub imports_django: bool,
+    serves_requests: bool,
+    pub is_settings_module: bool,
+    pub has_test_function: bool,
+    mentions: u32,
+    flask_apps: HashSet<String>,
+    sessions: HashSet<String>,
+    /// Hash of the text of every `Code` and `ClassHeader` unit, in order.
+    code: u64,
+}
+
+impl FileFacts {
+    /// Whether the module defines request handlers: its code runs once per request, in a server.
+    pub fn serves_requests(&self) -> bool {
+        self.serves_requests
+    }
+
+    /// Whether one of [`WATCHED`] occurs anywhere in the file.
+    pub fn mentions(&self, watched: &str) -> bool {
+        WATCHED
+            .iter()
+            .position(|w| *w == watched)
+            .is_some_and(|i| self.mentions & (1 << i) != 0)
+    }
+
+    /// Whether `name` is bound to a Flask or Quart application somewhere in the file.
+    pub fn binds_flask_app(&self, name: &str) -> bool {
+        self.flask_apps.contains(name)
+    }
+
+    /// Names bound only to requests sessions that have no adapter mounted.
+    pub fn sessions(&self) -> &HashSet<String> {
+        &self.sessions
+    }
+
+    /// The imports alone: what the second phase of collection resolves names with.
+    fn from_imports(imports: Imports) -> FileFacts {
+        let imports_framework = imports.qualified_names().any(|q| {
+            let top = q.split('.').next().unwrap_or(q);
+            FRAMEWORKS.contains(&top)
+        });
+        let imports_django = imports
+            .qualified_names()
+            .any(|q| q.starts_with("django.") || q.starts_with("rest_framework"));
+        FileFacts {
+            imports,
+            imports_framework,
+            imports_django,
+            ..FileFacts::default()
+        }
+    }
+
+    /// Merges the facts of every unit, in document order.
+    pub fn merge<'a>(units: impl Iterator<Item = &'a UnitFacts> + Clone) -> FileFacts {
+        let mut facts = FileFacts::from_imports(merge_imports(units.clone()));
+        let mut code = DefaultHasher::new();
+        let mut settings = 0;
+        let mut others = HashSet::new();
+        let mut mounts = Vec::new();
+        for u in units {
+            facts.serves_requests |= u.has_handler;
+            facts.has_test_function |= u.test_function;
+            facts.mentions |= u.mentions;
+            settings += u.settings_names;
+            if u.code_hash != 0 {
+                u.code_hash.hash(&mut code);
+            }
+            facts.flask_apps.extend(u.flask_apps.iter().cloned());
+            facts.sessions.extend(u.sessions.iter().cloned());
+            others.extend(u.other_bindings.iter().copied());
+            mounts.extend(u.mount_prefixes.iter());
+        }
+        facts.is_settings_module = settings >= 2;
+        facts.code = code.finish();
+        facts.sessions.retain(|name| {
+            !others.contains(&hash_str(name))
+                && !mounts.iter().any(|prefix| prefix.ends_with(name.as_str()))
+        });
+        facts
+    }
+}
+
+fn merge_imports<'a>(units: impl Iterator<Item = &'a UnitFacts>) -> Imports {
+    let mut names = HashMap::new();
+    let mut shadowed = Vec::new();
+    for u in units {
+        for (local, qualified) in &u.imports {
+            names.insert(local.clone(), qualified.clone());
+        }
+        shadowed.extend(u.shadowed.iter());
+    }
+    for name in shadowed {
+        names.remove(name);
+    }
+    Imports::from_names(names)
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Calls `f` on every node of a unit, in document order; a class header skips the class body.
+pub fn walk_unit<'t>(unit: &Unit<'t>, mut f: impl FnMut(Node<'t>)) {
+    let root = unit.node;
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        let inside = node.end_byte() > unit.start && node.start_byte() < unit.end
+            || node.start_byte() == node.end_byte() && node.start_byte() == unit.start;
+        if inside || node == root {
+            f(node);
+        }
+        if (inside || node == root) && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() || cursor.node() == root {
+                return;
+            }
+        }
+    }
+}
+
+/// The first phase of one unit: everything that does not need the file's imports, plus the nodes
+/// the second phase resolves.
+struct Raw<'t> {
+    data: UnitData,
+    functions: Vec<Node<'t>>,
+    bindings: Vec<(Node<'t>, Node<'t>)>,
+}
+
+fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
+    let text = source.get(unit.range()).unwrap_or("");
+    let mut data = UnitData::default();
+    let facts = &mut data.facts;
+    let at_module_level = unit.node.parent().is_some_and(|p| p.kind() == "module");
+    let is_comment = unit.node.kind() == "comment";
+    if matches!(unit.kind, UnitKind::Code | UnitKind::ClassHeader) && !is_comment {
+        facts.code_hash = hash_str(text) | 1;
+    }
+    for (i, finder) in FINDERS.iter().enumerate() {
+        if finder.find(text.as_bytes()).is_some() {
+            facts.mentions |= 1 << i;
+        }
+    }
+    for at in MOUNT.find_iter(text.as_bytes()) {
+        let mut from = at.saturating_sub(128);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        facts.mount_prefixes.push(text[from..at].to_string());
+    }
+    if at_module_level {
+        let definition = if unit.node.kind() == "decorated_definition" {
+            unit.node.child_by_field_name("definition")
+        } else {
+            Some(unit.node)
+        };
+        if let Some(d) = definition {
+            let name = d
+                .child_by_field_name("name")
+                .and_then(|n| source.get(n.byte_range()));
+            match (d.kind(), name) {
+                ("function_definition", Some(name)) => {
+                    facts.test_function = name.starts_with("test_");
+                    facts.shadowed.push(name.to_string());
+                }
+                ("class_definition", Some(name))
+                    if unit.kind == UnitKind::ClassHeader
+                        && unit.start == unit.node.start_byte() =>
+                {
+                    facts.shadowed.push(name.to_string());
+                }
+                ("expression_statement", _) => {
+                    if let Some(assignment) = d.named_child(0).filter(|n| n.kind() == "assignment")
+                    {
+                        if let Some(left) = assignment
+                            .child_by_field_name("left")
+                            .filter(|l| l.kind() == "identifier")
+                        {
+                            let name = source.get(left.byte_range()).unwrap_or("");
+                            facts.shadowed.push(name.to_string());
+                            if SETTINGS_NAMES.contains(&name) {
+                                facts.settings_names += 1;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut functions = Vec::new();
+    let mut bindings = Vec::new();
+    let start = unit.start;
+    walk_unit(unit, |n| match n.kind() {
+        "import_statement" | "import_from_statement" => {
+            collect_import_bindings(n, source, &mut data.facts.imports)
+        }
+        "function_definition" => functions.push(n),
+        "assignment" => {
+            if let (Some(left), Some(right)) = (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ) {
+                bindings.push((left, right));
+            }
+        }
+        "as_pattern" if n.parent().is_some_and(|p| p.kind() == "with_item") => {
+            if let (Some(alias), Some(value)) = (
+                n.child_by_field_name("alias")
+                    .and_then(|a| a.named_child(0)),
+                n.named_child(0),
+            ) {
+                bindings.push((alias, value));
+            }
+        }
+        "comment" => {
+            let comment = source.get(n.byte_range()).unwrap_or("");
+            let lower = comment.to_ascii_lowercase();
+            if comment.contains("preflight:") || lower.contains("noqa") || lower.contains("nosec") {
+                data.directive_comments
+                    .push(n.start_byte() - start..n.end_byte() - start);
+            }
+        }
+        _ => {}
+    });
+    Raw {
+        data,
+        functions,
+        bindings,
+    }
+}
+
+/// The second phase: what needs the file's imports (handlers, Flask apps, sessions).
+fn second_phase(raw: Raw, facts: &FileFacts, source: &str) -> UnitData {
+    let Raw {
+        mut data,
+        functions,
+        bindings,
+    } = raw;
+    if facts.imports_framework {
+        data.facts.has_handler = functions
+            .iter()
+            .any(|f| web::handler_kind_of(facts, source, *f).is_some());
+    }
+    let text = |n: Node| source.get(n.byte_range()).unwrap_or("");
+    for (target, value) in bindings {
+        let callee = (value.kind() == "call")
+            .then(|| value.child_by_field_name("function"))
+            .flatten()
+            .and_then(|f| facts.imports.resolve(f, source));
+        if target.kind() == "identifier"
+            && callee
+                .as_deref()
+                .is_some_and(|q| web::FLASK_APPS.contains(&q))
+        {
+            data.facts.flask_apps.push(text(target).to_string());
+        }
+        if !matches!(target.kind(), "identifier" | "attribute") {
+            continue;
+        }
+        if callee
+            .as_deref()
+            .is_some_and(|q| SESSION_FACTORIES.contains(&q))
+        {
+            data.facts.sessions.push(text(target).to_string());
+        } else {
+            data.facts.other_bindings.push(hash_str(text(target)));
+        }
+    }
+    data
+}
+
+/// Collects every unit of a file and merges the facts (a full analysis).
+pub fn collect_all(units: &[Unit], source: &str) -> (Vec<UnitData>, FileFacts) {
+    let raws: Vec<Raw> = units.iter().map(|u| first_phase(u, source)).collect();
+    let imports = merge_imports(raws.iter().map(|r| &r.data.facts));
+    let context = FileFacts::from_imports(imports);
+    let data: Vec<UnitData> = raws
+        .into_iter()
+        .map(|r| second_phase(r, &context, source))
+        .collect();
+    let facts = FileFacts::merge(data.iter().map(|d| &d.facts));
+    (data, facts)
+}
+
+/// Collects one unit, resolving names with facts already known for the file (after an edit, the
+/// previous facts; the caller checks that the merge comes out the same).
+pub fn collect_with(unit: &Unit, source: &str, facts: &FileFacts) -> UnitData {
+    second_phase(first_phase(unit, source), facts, source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::units::units;
+    use crate::parse::parse_str;
+
+    fn facts(src: &str) -> FileFacts {
+        let tree = parse_str(src).unwrap();
+        collect_all(&units(tree.root_node()), src).1
+    }
+
+    #[test]
+    fn merges_units_into_file_facts() {
+        let f = facts("import requests as r\nfrom flask import Flask\napp = Flask(__name__)\ns = r.Session()\n@app.route('/')\ndef index():\n    return 'x'\n");
+        assert_eq!(f.imports.get("r"), Some("requests"));
+        assert!(f.binds_flask_app("app"));
+        assert!(f.sessions().contains("s"));
+        assert!(f.serves_requests());
+        let g = facts("import requests\ns = requests.Session()\ns.mount('https://', A())\n");
+        assert!(
+            g.sessions().is_empty(),
+            "a mounted adapter may set a timeout"
+        );
+        let h = facts(
+            "import requests\ndef f():\n    s = requests.Session()\ndef g():\n    s = None\n",
+        );
+        assert!(h.sessions().is_empty(), "bound to something else elsewhere");
+    }
+
+    #[test]
+    fn typing_inside_a_function_leaves_the_facts_alone() {
+        let before = facts("import os\ndef f():\n    x = 1\n");
+        let after = facts("import os\ndef f():\n    x = 1\n    total = os.getcwd()\n");
+        assert_eq!(before, after);
+        let renamed = facts("import os\ndef os():\n    pass\n");
+        assert_ne!(before, renamed, "a def named like an import shadows it");
+        let code = facts("import os\nX = 1\ndef f():\n    x = 1\n");
+        assert_ne!(before, code, "module-level code is part of the facts");
+    }
+}

@@ -1,0 +1,392 @@
+//! Incremental analysis: after an edit, re-run the rules only over the units the edit touched.
+//!
+//! A full analysis files every finding under the unit it starts in and keeps, per unit, its facts
+//! and findings ([`Cache`]). Edits then flow into the cache as they reach the document: units after
+//! an edit shift, units it touches (or that tree-sitter's `changed_ranges` reports) turn dirty.
+//! The next analysis lists the units of the new tree, reuses every clean unit whose range still
+//! matches, collects the facts of the others with the previous file facts, and checks that the
+//! merged facts come out the same. If they do, only the dirty units are analysed; if a fact
+//! changed (an import, a route decorator, module-level code), or a dirty unit is module-level
+//! code, the whole file is analysed again. Either way the result equals a full analysis of the
+//! same text; `server/tests/incremental_analysis.rs` checks that over random edit sequences.
+
+use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use tree_sitter::Tree;
+
+use super::facts::{self, FileFacts, UnitData};
+use super::units::{unit_index, units, Unit, UnitKind};
+use super::{suppression, Analysis, Context, FileSettings, Finding};
+use crate::rules::{self, Rule};
+use crate::text::document::{Applied, ByteEdit};
+
+/// What one analysis leaves for the next, in the coordinates of the current text.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    settings: FileSettings,
+    facts: FileFacts,
+    units: Vec<CachedUnit>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedUnit {
+    range: Range<usize>,
+    kind: UnitKind,
+    /// Touched by an edit since the analysis: its data and findings no longer hold.
+    dirty: bool,
+    data: UnitData,
+    /// The findings of the unit-local rules filed under this unit, before suppression.
+    findings: Vec<Finding>,
+}
+
+/// Where `pos` moves to through `edit`, or `None` if the edit replaced it.
+fn shift(edit: &ByteEdit, pos: usize) -> Option<usize> {
+    if pos <= edit.start {
+        Some(pos)
+    } else if pos >= edit.old_end {
+        Some(pos - edit.old_end + edit.new_end)
+    } else {
+        None
+    }
+}
+
+fn shift_range(edit: &ByteEdit, r: &Range<usize>) -> Option<Range<usize>> {
+    Some(shift(edit, r.start)?..shift(edit, r.end)?)
+}
+
+impl Cache {
+    /// Follows one edit: units it touches turn dirty, everything after it shifts.
+    pub fn edit(&mut self, edit: ByteEdit) {
+        for unit in &mut self.units {
+            if unit.dirty {
+                continue;
+            }
+            // Touching counts: typing right after a statement's last character extends it.
+            if unit.range.start <= edit.old_end && unit.range.end >= edit.start {
+                unit.dirty = true;
+                continue;
+            }
+            let moved = shift_unit(unit, &edit);
+            if !moved {
+                unit.dirty = true;
+            }
+        }
+    }
+
+    /// Follows what a batch of changes did to the text; `false` if nothing carries over (the
+    /// whole text was replaced), and the cache should be dropped.
+    pub fn follow(&mut self, applied: &Applied) -> bool {
+        if applied.whole {
+            return false;
+        }
+        for edit in &applied.edits {
+            self.edit(*edit);
+        }
+        for range in &applied.changed {
+            self.invalidate(range.clone());
+        }
+        true
+    }
+
+    /// Marks the units overlapping a range of the current text dirty (tree-sitter's
+    /// `changed_ranges`: syntax that changed beyond the edited bytes).
+    pub fn invalidate(&mut self, range: Range<usize>) {
+        for unit in &mut self.units {
+            if unit.range.start <= range.end && unit.range.end >= range.start {
+                unit.dirty = true;
+            }
+        }
+    }
+}
+
+/// Shifts a clean unit and its findings; `false` if a finding's fix edits bytes the edit replaced.
+fn shift_unit(unit: &mut CachedUnit, edit: &ByteEdit) -> bool {
+    let (Some(start), Some(end)) = (shift(edit, unit.range.start), shift(edit, unit.range.end))
+    else {
+        return false;
+    };
+    unit.range = start..end;
+    for f in &mut unit.findings {
+        let Some(range) = shift_range(edit, &f.range) else {
+            return false;
+        };
+        f.range = range;
+        if let Some(fix) = &mut f.fix {
+            for e in &mut fix.edits {
+                let Some(range) = shift_range(edit, &e.range) else {
+                    return false;
+                };
+                e.range = range;
+            }
+        }
+    }
+    true
+}
+
+/// Analyses a file, reusing `previous` where it still holds; returns the analysis and the cache
+/// for the next one (none if rules were skipped for time).
+pub fn analyze(
+    source: &str,
+    tree: &Tree,
+    settings: &FileSettings,
+    deadline: Option<Instant>,
+    previous: Option<&Cache>,
+) -> (Analysis, Option<Cache>) {
+    let units = units(tree.root_node());
+    if let Some(previous) = previous.filter(|p| &p.settings == settings) {
+        if let Some(done) = try_incremental(source, tree, settings, deadline, previous, &units) {
+            return done;
+        }
+    }
+    full(source, tree, settings, deadline, &units)
+}
+
+/// The rules to run for this file, split by whether they may run unit by unit.
+fn enabled_rules(settings: &FileSettings) -> impl Iterator<Item = &Rule> + Clone {
+    rules::registry()
+        .rules()
+        .iter()
+        .chain(settings.user_rules.0.iter())
+        .filter(|r| settings.enabled(r.meta.code))
+}
+
+/// Runs `rules` over `ctx`, each isolated (a panicking rule is logged and skipped), until the
+/// deadline; returns the findings and the codes of the rules that did not run.
+fn run_rules<'r>(
+    ctx: &Context,
+    rules: impl Iterator<Item = &'r Rule>,
+    deadline: Option<Instant>,
+    findings: &mut Vec<Finding>,
+    skipped: &mut Vec<&'static str>,
+) {
+    for rule in rules {
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            skipped.push(rule.meta.code);
+            continue;
+        }
+        let mut out = Vec::new();
+        match catch_unwind(AssertUnwindSafe(|| rule.check(ctx, &mut out))) {
+            Ok(()) => findings.extend(out),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(
+                    rule = rule.meta.code,
+                    "rule panicked and was skipped: {what}"
+                );
+            }
+        }
+    }
+}
+
+fn full(
+    source: &str,
+    tree: &Tree,
+    settings: &FileSettings,
+    deadline: Option<Instant>,
+    units: &[Unit],
+) -> (Analysis, Option<Cache>) {
+    let (data, facts) = facts::collect_all(units, source);
+    let ctx = Context::with_facts(source, tree, settings, &facts, None);
+    let mut local = Vec::new();
+    let mut skipped = Vec::new();
+    let rules = enabled_rules(settings);
+    run_rules(
+        &ctx,
+        rules.clone().filter(|r| !r.whole_file()),
+        deadline,
+        &mut local,
+        &mut skipped,
+    );
+    let mut whole = Vec::new();
+    run_rules(
+        &ctx,
+        rules.filter(|r| r.whole_file()),
+        deadline,
+        &mut whole,
+        &mut skipped,
+    );
+    let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
+    let mut per_unit: Vec<Vec<Finding>> = vec![Vec::new(); units.len()];
+    let mut orphans = Vec::new();
+    for f in local {
+        match per_unit.get_mut(unit_index(&ranges, f.range.start)) {
+            Some(list) => list.push(f),
+            None => orphans.push(f),
+        }
+    }
+    let cache = Cache {
+        settings: settings.clone(),
+        facts: facts.clone(),
+        units: units
+            .iter()
+            .zip(data)
+            .zip(per_unit)
+            .map(|((u, data), findings)| CachedUnit {
+                range: u.range(),
+                kind: u.kind,
+                dirty: false,
+                data,
+                findings,
+            })
+            .collect(),
+    };
+    let findings = cache
+        .units
+        .iter()
+        .flat_map(|u| u.findings.iter().cloned())
+        .chain(orphans)
+        .chain(whole);
+    let analysis = finish(&ctx, &cache, findings.collect(), skipped, false);
+    let cache = analysis.skipped_rules.is_empty().then_some(cache);
+    (analysis, cache)
+}
+
+/// Analyses only the dirty units, if the file's facts still hold; `None` means a full analysis
+/// is needed.
+fn try_incremental(
+    source: &str,
+    tree: &Tree,
+    settings: &FileSettings,
+    deadline: Option<Instant>,
+    previous: &Cache,
+    units: &[Unit],
+) -> Option<(Analysis, Option<Cache>)> {
+    // Pair the new units with clean cached ones of the same range (both lists are sorted).
+    let mut reused: Vec<Option<&CachedUnit>> = Vec::with_capacity(units.len());
+    let mut old = previous.units.iter().peekable();
+    for unit in units {
+        while old.next_if(|c| c.range.start < unit.start).is_some() {}
+        reused.push(old.next_if(|c| !c.dirty && c.range == unit.range() && c.kind == unit.kind));
+    }
+    let dirty: Vec<usize> = (0..units.len()).filter(|&i| reused[i].is_none()).collect();
+    // Module- and class-level code is read across units: re-analysing it alone is not enough.
+    if dirty
+        .iter()
+        .any(|&i| units[i].kind != UnitKind::Def && units[i].node.kind() != "comment")
+    {
+        return None;
+    }
+    let fresh: Vec<UnitData> = dirty
+        .iter()
+        .map(|&i| facts::collect_with(&units[i], source, &previous.facts))
+        .collect();
+    let mut fresh_iter = fresh.iter();
+    let all: Vec<&UnitData> = reused
+        .iter()
+        .map(|r| match r {
+            Some(c) => Some(&c.data),
+            None => fresh_iter.next(),
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let facts = FileFacts::merge(all.iter().map(|d| &d.facts));
+    if facts != previous.facts {
+        return None;
+    }
+    let region: Vec<Unit> = dirty.iter().map(|&i| units[i]).collect();
+    let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
+    let ctx = Context::with_facts(source, tree, settings, &previous.facts, Some(region));
+    let mut local = Vec::new();
+    let mut skipped = Vec::new();
+    let rules = enabled_rules(settings);
+    run_rules(
+        &ctx,
+        rules.clone().filter(|r| !r.whole_file()),
+        deadline,
+        &mut local,
+        &mut skipped,
+    );
+    let mut per_dirty: Vec<Vec<Finding>> = vec![Vec::new(); dirty.len()];
+    for f in local {
+        let at = unit_index(&ranges, f.range.start);
+        if let Ok(k) = dirty.binary_search(&at) {
+            per_dirty[k].push(f);
+        }
+    }
+    let whole_ctx = Context::with_facts(source, tree, settings, &previous.facts, None);
+    let mut whole = Vec::new();
+    run_rules(
+        &whole_ctx,
+        rules.filter(|r| r.whole_file()),
+        deadline,
+        &mut whole,
+        &mut skipped,
+    );
+    let mut fresh = fresh.into_iter();
+    let mut per_dirty = per_dirty.into_iter();
+    let cache = Cache {
+        settings: settings.clone(),
+        facts: previous.facts.clone(),
+        units: units
+            .iter()
+            .zip(&reused)
+            .map(|(u, r)| match r {
+                Some(c) => CachedUnit {
+                    range: u.range(),
+                    kind: u.kind,
+                    dirty: false,
+                    data: c.data.clone(),
+                    findings: c.findings.clone(),
+                },
+                None => CachedUnit {
+                    range: u.range(),
+                    kind: u.kind,
+                    dirty: false,
+                    data: fresh.next().unwrap_or_default(),
+                    findings: per_dirty.next().unwrap_or_default(),
+                },
+            })
+            .collect(),
+    };
+    let findings = cache
+        .units
+        .iter()
+        .flat_map(|u| u.findings.iter().cloned())
+        .chain(whole)
+        .collect();
+    let analysis = finish(&whole_ctx, &cache, findings, skipped, true);
+    let cache = analysis.skipped_rules.is_empty().then_some(cache);
+    Some((analysis, cache))
+}
+
+/// Sorts, deduplicates, applies suppressions and severity overrides.
+fn finish(
+    ctx: &Context,
+    cache: &Cache,
+    mut findings: Vec<Finding>,
+    skipped_rules: Vec<&'static str>,
+    incremental: bool,
+) -> Analysis {
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.rule.code).cmp(&(b.range.start, b.range.end, b.rule.code))
+    });
+    // Several query patterns may match the same node (say, each type in an `except (A, B)` tuple).
+    findings.dedup_by(|a, b| a.rule.code == b.rule.code && a.range == b.range);
+    let comments: Vec<Range<usize>> = cache
+        .units
+        .iter()
+        .flat_map(|u| {
+            let start = u.range.start;
+            u.data
+                .directive_comments
+                .iter()
+                .map(move |c| c.start + start..c.end + start)
+        })
+        .collect();
+    let mut findings = suppression::apply(ctx, findings, &comments);
+    for f in &mut findings {
+        if let Some(severity) = ctx.settings.severity.get(f.rule.code) {
+            f.severity = *severity;
+        }
+    }
+    Analysis {
+        findings,
+        skipped_rules,
+        incremental,
+    }
+}

@@ -1,0 +1,141 @@
+//! Analysis units: the pieces of a module that are analysed, cached and re-analysed on their own.
+//!
+//! A unit is a top-level statement, except that a top-level class is split into its header and
+//! the statements of its body, so that typing in one method of a 3,000-line class re-analyses that
+//! method, not the class. Units never overlap and are listed in document order.
+
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+/// What a unit holds, which decides how much of it other units may see (see `facts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitKind {
+    /// A function definition (decorated or not): its body is private to it.
+    Def,
+    /// A class's decorators and `class X(...):` line, up to its body.
+    ClassHeader,
+    /// Any other statement (assignments, calls, `if`, `try`, imports, comments): code that runs at
+    /// module or class level, which rules may read from anywhere in the file.
+    Code,
+}
+
+/// One analysis unit.
+#[derive(Debug, Clone, Copy)]
+pub struct Unit<'t> {
+    /// The node to analyse: the statement, or for a class header, the class itself.
+    pub node: Node<'t>,
+    pub kind: UnitKind,
+    /// The bytes the unit owns (for a class header, up to the start of the body's first statement).
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Unit<'_> {
+    /// The bytes the unit owns.
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// The units of a module, in document order.
+pub fn units(root: Node<'_>) -> Vec<Unit<'_>> {
+    let mut out = Vec::new();
+    let mut cursor = root.walk();
+    for statement in root.children(&mut cursor) {
+        push_statement(statement, true, &mut out);
+    }
+    out
+}
+
+/// Adds one statement; `split` is whether a class here is split into its body's statements.
+fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>) {
+    let definition = if statement.kind() == "decorated_definition" {
+        statement.child_by_field_name("definition")
+    } else {
+        Some(statement)
+    };
+    let unit = |kind| Unit {
+        node: statement,
+        kind,
+        start: statement.start_byte(),
+        end: statement.end_byte(),
+    };
+    match definition.map(|d| d.kind()) {
+        Some("function_definition") => out.push(unit(UnitKind::Def)),
+        Some("class_definition") if split => {
+            let body = definition
+                .and_then(|d| d.child_by_field_name("body"))
+                .filter(|b| b.child_count() > 0 && b.start_byte() < statement.end_byte());
+            let Some(body) = body else {
+                out.push(unit(UnitKind::ClassHeader));
+                return;
+            };
+            out.push(Unit {
+                node: statement,
+                kind: UnitKind::ClassHeader,
+                start: statement.start_byte(),
+                end: body.start_byte(),
+            });
+            let mut cursor = body.walk();
+            for inner in body.children(&mut cursor) {
+                push_statement(inner, false, out);
+            }
+            // Comments after the body's last statement belong to the class, not to the body.
+            if let Some(last) = out.last() {
+                if last.end < statement.end_byte() {
+                    let end = statement.end_byte();
+                    out.push(Unit {
+                        node: statement,
+                        kind: UnitKind::ClassHeader,
+                        start: last.end,
+                        end,
+                    });
+                }
+            }
+        }
+        _ => out.push(unit(UnitKind::Code)),
+    }
+}
+
+/// The index of the unit a byte position belongs to: the unit containing it, or else the first
+/// unit after it, or else the last unit. Findings are filed under units this way.
+pub fn unit_index(units: &[Range<usize>], byte: usize) -> usize {
+    let after = units.partition_point(|u| u.end <= byte);
+    after.min(units.len().saturating_sub(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_str;
+
+    #[test]
+    fn classes_split_into_header_and_body_statements() {
+        let src = "import os\n\n@dataclass\nclass A(B):\n    x = 1\n\n    def f(self):\n        pass\n    # end\n\ndef g():\n    pass\n";
+        let tree = parse_str(src).unwrap();
+        let got: Vec<(UnitKind, &str)> = units(tree.root_node())
+            .iter()
+            .map(|u| (u.kind, &src[u.range()]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (UnitKind::Code, "import os"),
+                (UnitKind::ClassHeader, "@dataclass\nclass A(B):\n    "),
+                (UnitKind::Code, "x = 1"),
+                (UnitKind::Def, "def f(self):\n        pass"),
+                (UnitKind::Code, "# end"),
+                (UnitKind::Def, "def g():\n    pass"),
+            ]
+        );
+        let ranges: Vec<_> = units(tree.root_node()).iter().map(|u| u.range()).collect();
+        assert_eq!(unit_index(&ranges, 0), 0);
+        assert_eq!(
+            unit_index(&ranges, 9),
+            1,
+            "the gap after a unit files under the next"
+        );
+        assert_eq!(unit_index(&ranges, src.len()), ranges.len() - 1);
+    }
+}

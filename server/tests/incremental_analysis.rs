@@ -1,0 +1,236 @@
+//! Property test: after any sequence of edits, the incremental analysis (reusing the units the
+//! edits did not touch) reports exactly what a full analysis of the same text and tree reports,
+//! fixes included; and it does take the incremental path for edits inside functions.
+
+use preflight::analysis::incremental::{self, Cache};
+use preflight::analysis::{FileSettings, Finding};
+use preflight::text::{Document, LineCol, PositionEncoding, TextChange};
+use proptest::prelude::*;
+
+/// A service module with something for most rules, suppressions and a big class.
+const BASE: &str = r#""""Orders service — café 中文 😀."""
+from __future__ import annotations
+
+import logging
+import subprocess
+import requests
+from flask import Flask, request, jsonify
+
+app = Flask(__name__)
+logger = logging.getLogger(__name__)
+CACHE = {}
+
+
+@app.route("/orders/<id>")
+def order(id):
+    try:
+        data = requests.get(f"http://inventory/{id}").json()
+    except Exception as e:
+        return jsonify(error=str(e))
+    CACHE[id] = data
+    return jsonify(data)
+
+
+def sync(rows):
+    for row in rows:
+        try:
+            requests.post("http://ledger", json=row)  # preflight: ignore[PF201]
+        except:
+            pass
+    subprocess.run(f"echo {rows}", shell=True)
+
+
+class Worker:
+    """A worker with many methods."""
+
+    session = None
+
+    def start(self):
+        self.s = requests.Session()
+        self.s.get("http://x")
+
+    def stop(self):
+        try:
+            self.flush()
+        except Exception:
+            logger.error("flush failed")
+
+    def query(self, cur, name):
+        cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
+
+
+if __name__ == "__main__":
+    app.run(debug=True)
+"#;
+
+const PIECES: &[&str] = &[
+    "x",
+    " ",
+    "\n",
+    "\n    ",
+    "é",
+    "中文",
+    "😀",
+    "(",
+    ")",
+    ":",
+    "\"",
+    "'",
+    "#",
+    "= ",
+    "requests.get(url)",
+    "try:\n        pass\n    except:\n        pass\n",
+    "    requests.get(u)\n",
+    "    print(x)\n",
+    "def f(a):\n    return requests.get(a)\n",
+    "import os\n",
+    "@app.route('/h')\n",
+    "  # preflight: ignore\n",
+    "except Exception:\n",
+    "timeout=5, ",
+    "class K:\n    def m(self):\n        pass\n",
+];
+
+#[derive(Debug, Clone)]
+struct Op {
+    at: usize,
+    len: usize,
+    insert: String,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    (
+        any::<usize>(),
+        prop_oneof![6 => 0usize..3, 3 => 0usize..20, 1 => 0usize..200],
+        prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+    )
+        .prop_map(|(at, len, pieces)| Op {
+            at,
+            len,
+            insert: pieces.iter().map(|i| *i.get(PIECES)).collect(),
+        })
+}
+
+fn floor_char(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn line_col(text: &str, byte: usize) -> LineCol {
+    let before = &text[..byte];
+    let line = before.matches('\n').count();
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1);
+    LineCol {
+        line: line as u32,
+        col: col as u32,
+    }
+}
+
+type Visible = Vec<(&'static str, std::ops::Range<usize>, String, String)>;
+
+fn visible(findings: &[Finding]) -> Visible {
+    findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule.code,
+                f.range.clone(),
+                f.message.clone(),
+                format!("{:?}", f.fix),
+            )
+        })
+        .collect()
+}
+
+/// Applies `ops` one version at a time; after each, compares incremental with full analysis.
+/// Returns how many analyses took the incremental path.
+fn run(ops: &[Op]) -> Result<usize, String> {
+    let settings = FileSettings::default();
+    let mut doc = Document::new(1, BASE);
+    let mut text = BASE.to_string();
+    let tree = doc.tree().ok_or("no tree")?.clone();
+    let (_, mut cache): (_, Option<Cache>) =
+        incremental::analyze(&text, &tree, &settings, None, None);
+    let mut incremental_runs = 0;
+    for (i, op) in ops.iter().enumerate() {
+        let start = floor_char(&text, op.at % (text.len() + 1));
+        let end = floor_char(&text, start.saturating_add(op.len));
+        let change = TextChange {
+            range: Some((line_col(&text, start), line_col(&text, end))),
+            text: op.insert.clone(),
+        };
+        text.replace_range(start..end, &op.insert);
+        let applied = doc
+            .apply_changes(i as i32 + 2, &[change], PositionEncoding::Utf8)
+            .map_err(|e| e.to_string())?;
+        if *doc.text() != *text {
+            return Err("text drifted".into());
+        }
+        if let Some(c) = cache.as_mut() {
+            if !c.follow(&applied) {
+                cache = None;
+            }
+        }
+        let tree = doc.tree().ok_or("no tree")?.clone();
+        let (got, next) = incremental::analyze(&text, &tree, &settings, None, cache.as_ref());
+        incremental_runs += usize::from(got.incremental);
+        let want = incremental::analyze(&text, &tree, &settings, None, None).0;
+        if visible(&got.findings) != visible(&want.findings) {
+            return Err(format!(
+                "after edit {i} ({op:?}) incremental {:#?}\n!= full {:#?}\ntext:\n{text}",
+                visible(&got.findings),
+                visible(&want.findings)
+            ));
+        }
+        cache = next;
+    }
+    Ok(incremental_runs)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PREFLIGHT_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn incremental_analysis_equals_full_analysis(ops in prop::collection::vec(op(), 1..30)) {
+        if let Err(e) = run(&ops) {
+            prop_assert!(false, "{}", e);
+        }
+    }
+}
+
+/// Typing inside a function body re-analyses only that function (mostly), and says so.
+#[test]
+fn typing_in_a_function_takes_the_incremental_path() {
+    let at = BASE.find("self.s.get").unwrap();
+    // Enter with the editor's indentation in one edit, then a statement character by character.
+    let mut ops = vec![Op {
+        at,
+        len: 0,
+        insert: "\n        ".into(),
+    }];
+    let at = at + "\n        ".len();
+    ops.extend(
+        "total = self.s.get(url)"
+            .chars()
+            .enumerate()
+            .map(|(i, c)| Op {
+                at: at + i,
+                len: 0,
+                insert: c.to_string(),
+            }),
+    );
+    let runs = run(&ops).unwrap();
+    // Some intermediate states (`total = self.`) make tree-sitter wrap the module in an ERROR
+    // node; those need a full analysis. The rest must not.
+    assert!(
+        runs * 4 >= ops.len() * 3,
+        "{runs} of {} incremental",
+        ops.len()
+    );
+}
