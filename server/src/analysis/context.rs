@@ -26,6 +26,8 @@ pub struct Context<'a> {
     /// The units to analyse; `None` is the whole file.
     region: Option<Vec<Unit<'a>>>,
     resolved_calls: OnceCell<Vec<ResolvedCall<'a>>>,
+    /// Every node of the region in document order, from one tree walk shared by all rules.
+    nodes: OnceCell<Vec<Node<'a>>>,
     handler_kinds: RefCell<HashMap<usize, Option<HandlerKind>>>,
 }
 
@@ -56,6 +58,7 @@ impl<'a> Context<'a> {
             facts: OnceCell::new(),
             region: None,
             resolved_calls: OnceCell::new(),
+            nodes: OnceCell::new(),
             handler_kinds: RefCell::default(),
         }
     }
@@ -87,14 +90,24 @@ impl<'a> Context<'a> {
 
     /// Calls `f` on every node of the part of the file under analysis, in document order. Rules
     /// look for their candidates this way, so that after an edit they look only where it was.
+    ///
+    /// The tree is walked once per analysis; every rule then iterates the same list, which costs
+    /// a fraction of a cursor walk per rule.
     pub fn walk(&self, mut f: impl FnMut(Node<'a>)) {
-        match &self.region {
-            None => walk(self.root(), f),
-            Some(units) => {
-                for unit in units {
-                    walk_unit(unit, &mut f);
+        let nodes = self.nodes.get_or_init(|| {
+            let mut nodes = Vec::new();
+            match &self.region {
+                None => walk(self.root(), |n| nodes.push(n)),
+                Some(units) => {
+                    for unit in units {
+                        walk_unit(unit, |n| nodes.push(n));
+                    }
                 }
             }
+            nodes
+        });
+        for node in nodes {
+            f(*node);
         }
     }
 

@@ -12,11 +12,12 @@
 
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::Instant;
 
 use tree_sitter::Tree;
 
-use super::facts::{self, FileFacts, UnitData};
+use super::facts::{self, FileFacts, UnitData, UnitFacts};
 use super::units::{unit_index, units, Unit, UnitKind};
 use super::{suppression, Analysis, Context, FileSettings, Finding};
 use crate::rules::{self, Rule};
@@ -36,9 +37,10 @@ struct CachedUnit {
     kind: UnitKind,
     /// Touched by an edit since the analysis: its data and findings no longer hold.
     dirty: bool,
-    data: UnitData,
+    /// Shared between successive caches: a keystroke copies pointers, not facts.
+    data: Arc<UnitData>,
     /// The findings of the unit-local rules filed under this unit, before suppression.
-    findings: Vec<Finding>,
+    findings: Arc<Vec<Finding>>,
 }
 
 /// Where `pos` moves to through `edit`, or `None` if the edit replaced it.
@@ -108,7 +110,10 @@ fn shift_unit(unit: &mut CachedUnit, edit: &ByteEdit) -> bool {
         return false;
     };
     unit.range = start..end;
-    for f in &mut unit.findings {
+    if unit.findings.is_empty() {
+        return true;
+    }
+    for f in Arc::make_mut(&mut unit.findings) {
         let Some(range) = shift_range(edit, &f.range) else {
             return false;
         };
@@ -231,8 +236,8 @@ fn full(
                 range: u.range(),
                 kind: u.kind,
                 dirty: false,
-                data,
-                findings,
+                data: Arc::new(data),
+                findings: Arc::new(findings),
             })
             .collect(),
     };
@@ -276,17 +281,46 @@ fn try_incremental(
         .iter()
         .map(|&i| facts::collect_with(&units[i], source, &previous.facts))
         .collect();
-    let mut fresh_iter = fresh.iter();
-    let all: Vec<&UnitData> = reused
+    // The cached units this analysis drops, each with the number of kept units before it. When
+    // the dirty units replace them one for one, in the same places, with equal facts (typing
+    // inside a function), the merged facts cannot change; otherwise merge and compare.
+    let kept: std::collections::HashSet<*const CachedUnit> = reused
         .iter()
-        .map(|r| match r {
-            Some(c) => Some(&c.data),
-            None => fresh_iter.next(),
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let facts = FileFacts::merge(all.iter().map(|d| &d.facts));
-    if facts != previous.facts {
-        return None;
+        .flatten()
+        .map(|c| *c as *const CachedUnit)
+        .collect();
+    let mut before = 0;
+    let mut dropped: Vec<(usize, &UnitFacts)> = Vec::new();
+    for c in &previous.units {
+        if kept.contains(&(c as *const CachedUnit)) {
+            before += 1;
+        } else {
+            dropped.push((before, &c.data.facts));
+        }
+    }
+    let mut before = 0;
+    let mut added: Vec<(usize, &UnitFacts)> = Vec::new();
+    let mut fresh_iter = fresh.iter();
+    for r in &reused {
+        match r {
+            Some(_) => before += 1,
+            None => added.extend(fresh_iter.next().map(|d| (before, &d.facts))),
+        }
+    }
+    let same = dropped == added;
+    if !same {
+        let mut fresh_iter = fresh.iter();
+        let all: Vec<&UnitData> = reused
+            .iter()
+            .map(|r| match r {
+                Some(c) => Some(&*c.data),
+                None => fresh_iter.next(),
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let facts = FileFacts::merge(all.iter().map(|d| &d.facts));
+        if facts != previous.facts {
+            return None;
+        }
     }
     let region: Vec<Unit> = dirty.iter().map(|&i| units[i]).collect();
     let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
@@ -330,15 +364,15 @@ fn try_incremental(
                     range: u.range(),
                     kind: u.kind,
                     dirty: false,
-                    data: c.data.clone(),
-                    findings: c.findings.clone(),
+                    data: Arc::clone(&c.data),
+                    findings: Arc::clone(&c.findings),
                 },
                 None => CachedUnit {
                     range: u.range(),
                     kind: u.kind,
                     dirty: false,
-                    data: fresh.next().unwrap_or_default(),
-                    findings: per_dirty.next().unwrap_or_default(),
+                    data: Arc::new(fresh.next().unwrap_or_default()),
+                    findings: Arc::new(per_dirty.next().unwrap_or_default()),
                 },
             })
             .collect(),

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use super::cache::CheckCache;
 use super::output::{self, FileReport};
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::analysis::{self, FileSettings};
@@ -80,7 +81,12 @@ enum Outcome {
     Error(PathBuf, String),
 }
 
-fn check_file(path: PathBuf, fix: bool, settings: &FileSettings) -> Outcome {
+fn check_file(
+    path: PathBuf,
+    fix: bool,
+    settings: &FileSettings,
+    cache: Option<&CheckCache>,
+) -> Outcome {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => return Outcome::Error(path, e.to_string()),
@@ -100,8 +106,22 @@ fn check_file(path: PathBuf, fix: bool, settings: &FileSettings) -> Outcome {
             fixed = result.applied;
         }
     }
+    let key = cache.and_then(|_| CheckCache::key(&source, settings));
+    if let (Some(cache), Some(key)) = (cache, key) {
+        if let Some(findings) = cache.get(key) {
+            return Outcome::Report(FileReport {
+                path,
+                source,
+                findings,
+                fixed,
+            });
+        }
+    }
     // A panic outside the per-rule guard (in the parser, say) must not end the whole run.
     let analysed = std::panic::catch_unwind(|| analysis::analyze_str_with(&source, settings));
+    if let (Some(cache), Some(key), Ok(Ok(findings))) = (cache, key, &analysed) {
+        cache.put(key, findings);
+    }
     match analysed {
         Ok(Ok(findings)) => Outcome::Report(FileReport {
             path,
@@ -169,10 +189,17 @@ pub fn run(args: CheckArgs) -> i32 {
         let settings = resolved.settings.for_file(Some(&absolute));
         work.push((file, settings));
     }
+    // Fixing rewrites files, so a run with --fix neither reads nor writes the cache.
+    let cache = (!args.no_cache && !args.fix)
+        .then(CheckCache::open)
+        .flatten();
     let outcomes: Vec<Outcome> = work
         .into_par_iter()
-        .map(|(p, settings)| check_file(p, args.fix, &settings))
+        .map(|(p, settings)| check_file(p, args.fix, &settings, cache.as_ref()))
         .collect();
+    if let Some(cache) = cache {
+        cache.save();
+    }
     let mut reports = Vec::new();
     for outcome in outcomes {
         match outcome {

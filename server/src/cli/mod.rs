@@ -1,5 +1,6 @@
 //! The command line: `check`, `rules`, `explain` and `server`.
 
+mod cache;
 pub mod check;
 mod github;
 mod output;
@@ -50,6 +51,10 @@ pub struct CheckArgs {
     /// Apply every safe fix in place, then report what is left.
     #[arg(long)]
     pub fix: bool,
+    /// Analyse every file again instead of reusing the findings of unchanged files (the cache
+    /// lives in `PREFLIGHT_CACHE_DIR`, else the user cache directory).
+    #[arg(long)]
+    pub no_cache: bool,
     /// How to print findings.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output_format: OutputFormat,
