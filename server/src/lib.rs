@@ -3,6 +3,7 @@
 //! The flow: [`text`] keeps each document's rope and tree in step, [`parse`] produces trees,
 //! [`analysis`] runs the [`rules`] over a tree and returns plain findings with [`fix`]es, and the
 //! two front ends — [`lsp`] and [`cli`] — turn those into protocol messages or terminal output.
+//! [`requirements`] checks pinning in `requirements*.txt`.
 
 pub mod analysis;
 pub mod cli;
@@ -10,5 +11,6 @@ pub mod config;
 pub mod fix;
 pub mod lsp;
 pub mod parse;
+pub mod requirements;
 pub mod rules;
 pub mod text;
