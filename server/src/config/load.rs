@@ -559,9 +559,21 @@ PF201 = "error"
         );
         let messages: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(messages.len(), 3, "{messages:#?}");
-        assert!(messages[0].contains(":3:1: unknown key `bogus` in `report`"), "{}", messages[0]);
-        assert!(messages[1].contains(":8:1: `PF999` in `report.effort`"), "{}", messages[1]);
-        assert!(messages[2].contains(":9:9: `report.effort.PF101` must be a whole number of minutes"), "{}", messages[2]);
+        assert!(
+            messages[0].contains(":3:1: unknown key `bogus` in `report`"),
+            "{}",
+            messages[0]
+        );
+        assert!(
+            messages[1].contains(":8:1: `PF999` in `report.effort`"),
+            "{}",
+            messages[1]
+        );
+        assert!(
+            messages[2].contains(":9:9: `report.effort.PF101` must be a whole number of minutes"),
+            "{}",
+            messages[2]
+        );
     }
 
     #[test]

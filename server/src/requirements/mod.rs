@@ -113,9 +113,12 @@ fn constrained(dir: &Path, constraints: &[String]) -> Vec<String> {
     let mut names = Vec::new();
     for file in constraints {
         let relative = Path::new(file);
-        let inside = relative
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+        let inside = relative.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
         if !inside {
             continue;
         }
@@ -245,7 +248,12 @@ mod tests {
         std::fs::write(dir.join("constraints.txt"), "celery==5.4.0\n").unwrap();
         let text = "-c constraints.txt\nflask[async]>=3.0 ; python_version>'3.8'  # web\n\
                     requests\nhttpx==0.28.1\ncelery\nboto3  # preflight: ignore[PF601]\n";
-        let found = check(text, &dir, &FileSettings::default(), &[dir.clone()]);
+        let found = check(
+            text,
+            &dir,
+            &FileSettings::default(),
+            std::slice::from_ref(&dir),
+        );
         let lines: Vec<&str> = found.iter().map(|f| &text[f.range.clone()]).collect();
         assert_eq!(lines, ["flask[async]>=3.0", "requests"]);
         let fix = found[0].fix.as_ref().expect("flask is installed");
