@@ -108,6 +108,7 @@ pub fn build(input: Input) -> Report {
             metas.insert(f.rule.code, f.rule);
             items.push(Item {
                 code: f.rule.code,
+                name: f.rule.name,
                 level: levels::level(f.rule.code, f.severity),
                 category: f.rule.category,
                 path: file.path.clone(),

@@ -103,6 +103,7 @@ pub struct CheckItem {
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
     pub code: &'static str,
+    pub name: &'static str,
     pub level: Level,
     pub category: &'static str,
     pub path: String,

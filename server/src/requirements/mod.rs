@@ -198,6 +198,17 @@ pub fn check(text: &str, dir: &Path, settings: &FileSettings, roots: &[PathBuf])
         .collect()
 }
 
+/// [`check`] for a requirements file at `path` (the editor's entry point).
+pub fn check_file(
+    text: &str,
+    path: &Path,
+    settings: &FileSettings,
+    roots: &[PathBuf],
+) -> Vec<Finding> {
+    let dir = path.parent().unwrap_or(path);
+    check(text, dir, settings, roots)
+}
+
 /// Replaces `name[extras] spec` with `name[extras]==<installed>`, when the package is installed
 /// and the specifier is on the requirement's first line.
 fn pin_fix(req: &Requirement, env: &Installed, dir: &Path) -> Option<Fix> {

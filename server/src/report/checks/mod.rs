@@ -65,7 +65,7 @@ impl<'a> Project<'a> {
             .map(|i| Evidence {
                 path: i.path.clone(),
                 line: i.line as usize,
-                note: format!("{} {}", i.code, i.message),
+                note: format!("{} {}", i.code, i.name),
             })
             .collect()
     }

@@ -150,10 +150,14 @@ pub(super) fn env_example(project: &Project) -> CheckItem {
             }],
         );
     }
-    let detail = format!(
-        "The code reads the environment ({}) but no `.env.example` says which variables exist.",
-        count(reads.len(), "place")
-    );
+    let detail = if reads.is_empty() {
+        "A `.env` file is used but no `.env.example` says which variables exist.".to_string()
+    } else {
+        format!(
+            "The code reads the environment ({}) but no `.env.example` says which variables exist.",
+            count(reads.len(), "place")
+        )
+    };
     check.missing(detail, reads.into_iter().take(3).collect())
 }
 
@@ -474,8 +478,7 @@ pub(super) fn graceful_shutdown(project: &Project) -> CheckItem {
         }
         return check.missing(
             format!(
-                "{} that only end when the process is killed: a deploy interrupts the work in \
-                 progress.",
+                "{} without a SIGTERM handler: a deploy kills the work in progress.",
                 count(loops.len(), "worker loop")
             ),
             loops,

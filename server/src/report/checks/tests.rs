@@ -131,6 +131,7 @@ fn committed_env_and_unpinned_requirements_point_at_their_lines() {
     };
     let findings = vec![Item {
         code: "PF601",
+        name: "unpinned-dependency",
         level: Level::Medium,
         category: "configuration",
         path: "requirements.txt".into(),

@@ -343,13 +343,13 @@ pub(super) fn no_print_on_request_paths(project: &Project) -> CheckItem {
         .iter()
         .all(|p| pf108.iter().any(|f| f.path == p.path && f.line == p.line));
     let detail = format!(
-        "{} inside request handlers.",
+        "{} inside request handlers",
         count(prints.len(), "`print()`")
     );
     if all_covered {
-        check.covered(format!("{detail} (PF108 below)"), prints)
+        check.covered(format!("{detail} (PF108 below)."), prints)
     } else {
-        let mut item = check.missing(detail, prints.clone());
+        let mut item = check.missing(format!("{detail}."), prints.clone());
         item.effort_minutes = check.minutes * prints.len() as u32;
         item
     }

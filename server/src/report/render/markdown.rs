@@ -116,7 +116,7 @@ pub fn render(report: &Report) -> String {
 
     let _ = writeln!(out, "## Order of work\n");
     if report.phases.is_empty() {
-        let _ = writeln!(out, "Nothing to do.\n");
+        let _ = writeln!(out, "Nothing to do.");
     }
     for (i, phase) in report.phases.iter().enumerate() {
         let _ = writeln!(
