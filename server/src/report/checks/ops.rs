@@ -73,7 +73,7 @@ pub(super) fn secrets_from_environment(project: &Project) -> CheckItem {
     if !hardcoded.is_empty() {
         return check.covered(
             format!(
-                "{} in the code (listed under Critical and High below).",
+                "{} in the code (listed below).",
                 count(hardcoded.len(), "credential")
             ),
             hardcoded,
