@@ -185,10 +185,10 @@ pub fn build(input: Input) -> Report {
     }
 }
 
-/// `Not ready` with any critical item or a score under 50; `Ready with reservations` with any
-/// high item or a score under 80; else `Ready`. The line lists the non-zero counts.
+/// `Not ready` with any critical item (a blocker, whatever the score); `Ready with reservations`
+/// with any high item or a score under 80; else `Ready`. The line lists the non-zero counts.
 fn verdict(counts: &Counts, score: u32) -> (&'static str, String) {
-    let (key, words) = if counts.critical > 0 || score < 50 {
+    let (key, words) = if counts.critical > 0 {
         ("not_ready", "Not ready")
     } else if counts.high > 0 || score < 80 {
         ("ready_with_reservations", "Ready with reservations")
@@ -304,5 +304,10 @@ mod tests {
         let clean = Counts::default();
         assert_eq!(verdict(&clean, 100).1, "Ready: nothing to fix");
         assert_eq!(verdict(&clean, 70).0, "ready_with_reservations");
+        assert_eq!(
+            verdict(&clean, 20).0,
+            "ready_with_reservations",
+            "no blocker"
+        );
     }
 }

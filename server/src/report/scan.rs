@@ -76,6 +76,22 @@ pub struct ProjectFiles {
     pub proxy_configs: Vec<TextFile>,
     /// `alembic.ini` files and migration version folders.
     pub migration_files: Vec<String>,
+    /// Files that only an application has: `manage.py`, Compose files, `fly.toml`.
+    pub app_markers: Vec<String>,
+}
+
+/// Names of files that mark a deployable application (Dockerfiles and Procfiles are kept apart).
+fn is_app_marker(name: &str) -> bool {
+    matches!(
+        name,
+        "manage.py"
+            | "docker-compose.yml"
+            | "docker-compose.yaml"
+            | "compose.yml"
+            | "compose.yaml"
+            | "fly.toml"
+    ) || (name.starts_with("docker-compose.")
+        && (name.ends_with(".yml") || name.ends_with(".yaml")))
 }
 
 fn skipped(path: &Path) -> bool {
@@ -168,6 +184,9 @@ impl ProjectFiles {
                 continue;
             }
             let depth = rel.matches('/').count();
+            if depth <= 1 && is_app_marker(&name) {
+                out.app_markers.push(rel.clone());
+            }
             if is_requirements_file(&path) {
                 out.requirements.extend(text_file(root, &path));
             } else if LOCK_FILES.contains(&name.as_str())

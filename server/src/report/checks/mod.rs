@@ -42,19 +42,34 @@ impl<'a> Project<'a> {
         out
     }
 
-    /// Whether the project serves HTTP requests: handlers or routes outside tests.
-    fn is_web(&self) -> bool {
-        self.code()
-            .any(|(_, f)| f.serves_requests || !f.routes.is_empty())
-    }
-
-    /// Whether the project is an application that runs somewhere (rather than a library):
-    /// it serves requests, has a worker loop, or ships a Dockerfile or Procfile.
+    /// Whether the project is an application that gets deployed, rather than a library or a
+    /// framework: it builds a web application object (`Flask(__name__)`, `FastAPI()`,
+    /// `get_wsgi_application()`), or ships a Dockerfile, Procfile, Compose file, `fly.toml` or
+    /// `manage.py`. Routes alone do not decide it: frameworks and reusable apps define routes too
+    /// (Django's admin has a login route), and a library's worker loops belong to its users.
     fn is_application(&self) -> bool {
-        self.is_web()
-            || self.code().any(|(_, f)| !f.worker_loops.is_empty())
+        self.code().any(|(_, f)| !f.app_instances.is_empty())
             || !self.files.dockerfiles.is_empty()
             || !self.files.procfiles.is_empty()
+            || !self.files.app_markers.is_empty()
+    }
+
+    /// Whether the project is an application that serves HTTP requests (handlers or routes
+    /// outside tests).
+    fn is_web(&self) -> bool {
+        self.is_application()
+            && self
+                .code()
+                .any(|(_, f)| f.serves_requests || !f.routes.is_empty())
+    }
+
+    /// Why a web item does not apply.
+    fn not_web_reason(&self) -> &'static str {
+        if self.is_application() {
+            "No request handlers found."
+        } else {
+            NOT_AN_APPLICATION
+        }
     }
 
     /// Findings of some rules, as evidence.
@@ -70,6 +85,11 @@ impl<'a> Project<'a> {
             .collect()
     }
 }
+
+/// Why deployment items do not apply to a library.
+const NOT_AN_APPLICATION: &str = "Not an application (no app object such as `Flask(__name__)`, no \
+     Dockerfile, Procfile, Compose file or `manage.py`): a library or framework leaves this to the \
+     applications that deploy it.";
 
 /// A checklist item under construction.
 struct Check {

@@ -33,10 +33,7 @@ pub(super) fn logging_configured(project: &Project) -> CheckItem {
         minutes: 30,
     };
     if !project.is_application() {
-        return check.not_applicable(
-            "No request handlers, worker loop or Dockerfile: a library leaves logging \
-             configuration to the application.",
-        );
+        return check.not_applicable(super::NOT_AN_APPLICATION);
     }
     let evidence = project.evidence(|f| &f.logging_config);
     if evidence.is_empty() {
@@ -137,6 +134,9 @@ pub(super) fn env_example(project: &Project) -> CheckItem {
         minutes: 10,
     };
     let reads = project.evidence(|f| &f.env_reads);
+    if !project.is_application() && project.files.env_files.is_empty() {
+        return check.not_applicable(super::NOT_AN_APPLICATION);
+    }
     if reads.is_empty() && project.files.env_files.is_empty() {
         return check.not_applicable("The code reads no environment variables.");
     }
@@ -206,14 +206,26 @@ pub(super) fn dependencies_pinned(project: &Project) -> CheckItem {
     }
     if !project.is_application() {
         return check.not_applicable(
-            "No requirements or lock file, and no sign of an application: a library declares \
-             ranges and leaves pinning to the applications that use it.",
+            "No requirements or lock file, and not an application: a library declares ranges and \
+             leaves pinning to the applications that use it.",
         );
     }
     check.missing(
         "No lock file and no requirements file: what gets installed is decided at build time.",
         Vec::new(),
     )
+}
+
+/// A file of tests by the conventions pytest and Django use: `test_*.py`, `*_test.py`,
+/// `tests.py`, `conftest.py`, or anything under a `tests/` folder. (A package named `test` or
+/// `testing` is often a library's test *support* code, as `django/test/` is.)
+fn is_test_file(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    path.split('/').any(|part| part == "tests")
+        || (file.starts_with("test_") && file.ends_with(".py"))
+        || file.ends_with("_test.py")
+        || file == "tests.py"
+        || file == "conftest.py"
 }
 
 pub(super) fn tests_present(project: &Project) -> CheckItem {
@@ -229,7 +241,7 @@ pub(super) fn tests_present(project: &Project) -> CheckItem {
     let tests: Vec<&String> = project
         .python
         .iter()
-        .filter(|(p, _)| crate::report::facts::is_test_path(p))
+        .filter(|(p, _)| is_test_file(p))
         .map(|(p, _)| p)
         .collect();
     let config = project.files.root_configs.iter().find_map(|c| {
@@ -470,6 +482,9 @@ pub(super) fn graceful_shutdown(project: &Project) -> CheckItem {
               then exit.",
         minutes: 60,
     };
+    if !project.is_application() {
+        return check.not_applicable(super::NOT_AN_APPLICATION);
+    }
     let loops = project.evidence(|f| &f.worker_loops);
     let handlers = project.evidence(|f| &f.signal_handlers);
     if !loops.is_empty() {

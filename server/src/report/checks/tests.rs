@@ -160,3 +160,42 @@ fn committed_env_and_unpinned_requirements_point_at_their_lines() {
     );
     assert_eq!(item(&list, "env-example").status, Status::Missing);
 }
+
+#[test]
+fn routes_without_an_application_are_a_framework_not_a_service() {
+    // Django's admin defines a login route; the package deploys nothing itself.
+    let urls = "from django.urls import path\nurlpatterns = [path('login/', views.login)]\n";
+    let python = project(&[("django/contrib/admin/sites.py", urls)]);
+    let files = ProjectFiles::default();
+    let list = checklist(&Project {
+        python: &python,
+        files: &files,
+        findings: &[],
+    });
+    let auth = item(&list, "auth-rate-limited");
+    assert_eq!(auth.status, Status::NotApplicable);
+    assert!(
+        auth.detail.starts_with("Not an application"),
+        "{}",
+        auth.detail
+    );
+    // The same routes in a project with `manage.py` are a service.
+    let files = ProjectFiles {
+        app_markers: vec!["manage.py".into()],
+        ..ProjectFiles::default()
+    };
+    let list = checklist(&Project {
+        python: &python,
+        files: &files,
+        findings: &[],
+    });
+    assert_eq!(item(&list, "auth-rate-limited").status, Status::Missing);
+    // A `test` package of support code is not a test suite.
+    let python = project(&[("django/test/testcases.py", "import unittest\n")]);
+    let list = checklist(&Project {
+        python: &python,
+        files: &files,
+        findings: &[],
+    });
+    assert_eq!(item(&list, "tests-present").status, Status::Missing);
+}

@@ -112,7 +112,7 @@ pub(super) fn health_endpoint(project: &Project) -> CheckItem {
         minutes: 30,
     };
     if !project.is_web() {
-        return check.not_applicable("No request handlers found: nothing to probe over HTTP.");
+        return check.not_applicable(project.not_web_reason());
     }
     let mut evidence: Vec<Evidence> = project
         .code()
@@ -149,7 +149,7 @@ pub(super) fn rate_limiting(project: &Project) -> CheckItem {
         minutes: 120,
     };
     if !project.is_web() {
-        return check.not_applicable("No request handlers found.");
+        return check.not_applicable(project.not_web_reason());
     }
     let mut evidence = project.evidence(|f| &f.rate_limiters);
     evidence.extend(proxy_evidence(project, "limit_req"));
@@ -174,7 +174,7 @@ pub(super) fn auth_rate_limited(project: &Project) -> CheckItem {
         minutes: 30,
     };
     if !project.is_web() {
-        return check.not_applicable("No request handlers found.");
+        return check.not_applicable(project.not_web_reason());
     }
     let auth: Vec<Evidence> = project
         .code()
@@ -279,7 +279,7 @@ pub(super) fn request_size_limit(project: &Project) -> CheckItem {
         minutes: 15,
     };
     if !project.is_web() {
-        return check.not_applicable("No request handlers found.");
+        return check.not_applicable(project.not_web_reason());
     }
     let off = project.evidence(|f| &f.size_limits_off);
     if !off.is_empty() {
@@ -332,7 +332,7 @@ pub(super) fn no_print_on_request_paths(project: &Project) -> CheckItem {
         minutes: 5,
     };
     if !project.is_web() {
-        return check.not_applicable("No request handlers found.");
+        return check.not_applicable(project.not_web_reason());
     }
     let prints = project.evidence(|f| &f.prints_in_handlers);
     if prints.is_empty() {

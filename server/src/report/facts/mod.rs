@@ -54,6 +54,9 @@ pub struct PyFacts {
     pub imports: Vec<(String, usize)>,
     /// Whether the module defines request handlers (routes, Django views).
     pub serves_requests: bool,
+    /// A web application object is built here (`Flask(__name__)`, `FastAPI()`,
+    /// `get_wsgi_application()`): the project is an application, not a library of routes.
+    pub app_instances: Vec<Fact>,
     pub routes: Vec<Route>,
     /// Rate limiter set up (a `Limiter`, a throttle setting).
     pub rate_limiters: Vec<Fact>,

@@ -156,10 +156,11 @@ fn env_read(ctx: &Context, call: Node, facts: &mut PyFacts) {
 }
 
 fn record_env(node: Node, name: Option<String>, facts: &mut PyFacts) {
-    let label = name.clone().unwrap_or_else(|| "a variable".into());
-    facts
-        .env_reads
-        .push(fact(node, format!("reads `{label}` from the environment")));
+    let what = match &name {
+        Some(n) => format!("reads `{n}` from the environment"),
+        None => "reads the environment".to_string(),
+    };
+    facts.env_reads.push(fact(node, what));
     if let Some(name) = name.filter(|n| is_secret_name(n)) {
         facts
             .secret_env_reads

@@ -48,6 +48,20 @@ const ROUTE_CLASSES: &[&str] = &[
     "starlette.routing.WebSocketRoute",
 ];
 
+/// Calls that build a web application object.
+const APP_CONSTRUCTORS: &[&str] = &[
+    "flask.Flask",
+    "quart.Quart",
+    "fastapi.FastAPI",
+    "starlette.applications.Starlette",
+    "sanic.Sanic",
+    "litestar.Litestar",
+    "bottle.Bottle",
+    "aiohttp.web.Application",
+    "django.core.wsgi.get_wsgi_application",
+    "django.core.asgi.get_asgi_application",
+];
+
 /// Rate-limiting packages: importing one and constructing its limiter is the evidence.
 const LIMITER_CALLS: &[&str] = &[
     "slowapi.Limiter",
@@ -94,6 +108,11 @@ pub fn collect(ctx: &Context, facts: &mut PyFacts) {
     }
     for call in ctx.resolved_calls() {
         let q = call.qualified.as_str();
+        if APP_CONSTRUCTORS.contains(&q) {
+            facts
+                .app_instances
+                .push(fact(call.call, format!("`{q}()`")));
+        }
         if DJANGO_URL_FUNCTIONS.contains(&q) || ROUTE_CLASSES.contains(&q) {
             url_pattern(ctx, call.call, facts);
         }

@@ -296,19 +296,50 @@ fn level_section(out: &mut String, report: &Report, level: Level) {
                 inline(&info.why),
                 block(&info.fix)
             );
-            for item in group.items.iter().take(LISTED_PER_RULE) {
-                let auto = if item.autofix {
-                    " <span class=\"auto\">auto-fix: preflight check --fix</span>"
-                } else {
-                    ""
-                };
-                let _ = write!(
-                    out,
-                    "<li><code>{}:{}</code> — {}{auto}</li>",
-                    escape(&item.path),
-                    item.line,
-                    inline(&item.message)
-                );
+            match group.shared_message() {
+                Some(message) => {
+                    let _ = write!(
+                        out,
+                        "<li><strong>What is wrong:</strong> {}<ul>",
+                        inline(message)
+                    );
+                    for (path, items) in group.by_file() {
+                        let lines: Vec<String> = items
+                            .iter()
+                            .map(|i| {
+                                if i.autofix {
+                                    format!("{} <span class=\"auto\">auto-fix</span>", i.line)
+                                } else {
+                                    i.line.to_string()
+                                }
+                            })
+                            .collect();
+                        let _ = write!(
+                            out,
+                            "<li><code>{}</code> {} {}</li>",
+                            escape(path),
+                            if items.len() == 1 { "line" } else { "lines" },
+                            lines.join(", ")
+                        );
+                    }
+                    out.push_str("</ul></li>");
+                }
+                None => {
+                    for item in group.items.iter().take(LISTED_PER_RULE) {
+                        let auto = if item.autofix {
+                            " <span class=\"auto\">auto-fix: preflight check --fix</span>"
+                        } else {
+                            ""
+                        };
+                        let _ = write!(
+                            out,
+                            "<li><code>{}:{}</code> — {}{auto}</li>",
+                            escape(&item.path),
+                            item.line,
+                            inline(&item.message)
+                        );
+                    }
+                }
             }
             if group.items.len() > LISTED_PER_RULE {
                 let _ = write!(

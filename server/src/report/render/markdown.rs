@@ -240,13 +240,31 @@ fn level_section(out: &mut String, report: &Report, level: Level) {
                     group.items.len()
                 );
             }
-            for item in group.items.iter().take(LISTED_PER_RULE) {
-                let mark = if item.autofix { " *(auto-fix)*" } else { "" };
-                let _ = writeln!(
-                    out,
-                    "- `{}:{}` — {}{mark}",
-                    item.path, item.line, item.message
-                );
+            match group.shared_message() {
+                Some(message) => {
+                    let _ = writeln!(out, "**What is wrong:** {message}\n");
+                    for (path, items) in group.by_file() {
+                        let lines: Vec<String> = items
+                            .iter()
+                            .map(|i| {
+                                let mark = if i.autofix { " *(auto-fix)*" } else { "" };
+                                format!("{}{mark}", i.line)
+                            })
+                            .collect();
+                        let word = if items.len() == 1 { "line" } else { "lines" };
+                        let _ = writeln!(out, "- `{path}` {word} {}", lines.join(", "));
+                    }
+                }
+                None => {
+                    for item in group.items.iter().take(LISTED_PER_RULE) {
+                        let mark = if item.autofix { " *(auto-fix)*" } else { "" };
+                        let _ = writeln!(
+                            out,
+                            "- `{}:{}` — {}{mark}",
+                            item.path, item.line, item.message
+                        );
+                    }
+                }
             }
             if group.items.len() > LISTED_PER_RULE {
                 let _ = writeln!(

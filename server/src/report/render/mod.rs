@@ -48,6 +48,28 @@ pub(super) struct RuleGroup<'a> {
     pub items: Vec<&'a Item>,
 }
 
+impl<'a> RuleGroup<'a> {
+    /// The message every item shares, when they all say the same (then the report writes it once
+    /// and lists only the lines).
+    pub fn shared_message(&self) -> Option<&'a str> {
+        let first = self.items.first()?;
+        (self.items.len() > 1 && self.items.iter().all(|i| i.message == first.message))
+            .then_some(first.message.as_str())
+    }
+
+    /// The listed items (at most [`LISTED_PER_RULE`]) by file, in order: path and items.
+    pub fn by_file(&self) -> Vec<(&'a str, Vec<&'a Item>)> {
+        let mut out: Vec<(&'a str, Vec<&'a Item>)> = Vec::new();
+        for item in self.items.iter().take(LISTED_PER_RULE) {
+            match out.last_mut() {
+                Some((path, items)) if *path == item.path => items.push(item),
+                _ => out.push((item.path.as_str(), vec![item])),
+            }
+        }
+        out
+    }
+}
+
 /// Groups the items of one level by category (in order of first appearance, which is sorted),
 /// then by rule.
 pub(super) fn grouped<'a>(
