@@ -1,9 +1,11 @@
 //! `preflight check`: find the Python files, analyse them in parallel, print, optionally fix.
 
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
+use tree_sitter::Tree;
 
 use super::cache::CheckCache;
 use super::output::{self, FileReport};
@@ -76,17 +78,23 @@ pub fn collect_files(paths: &[PathBuf], errors: &mut Vec<(PathBuf, String)>) -> 
     files
 }
 
-enum Outcome {
-    Report(FileReport),
+/// One file's result: its report and what the caller's `inspect` took from the tree, or why it
+/// could not be analysed.
+pub enum Outcome<T> {
+    Report(FileReport, T),
     Error(PathBuf, String),
 }
 
-fn check_file(
+/// Reads, optionally fixes, and analyses one file; `inspect` sees the text and tree before the
+/// tree is dropped (the report collects project facts this way, in the same pass). With a
+/// `cache`, an unchanged file's findings come from it and `inspect` is not called (`T::default()`).
+pub fn analyse_file<T: Default>(
     path: PathBuf,
     fix: bool,
     settings: &FileSettings,
     cache: Option<&CheckCache>,
-) -> Outcome {
+    inspect: &(impl Fn(&str, &Tree) -> T + Sync),
+) -> Outcome<T> {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => return Outcome::Error(path, e.to_string()),
@@ -109,26 +117,37 @@ fn check_file(
     let key = cache.and_then(|_| CheckCache::key(&source, settings));
     if let (Some(cache), Some(key)) = (cache, key) {
         if let Some(findings) = cache.get(key) {
-            return Outcome::Report(FileReport {
+            return Outcome::Report(
+                FileReport {
+                    path,
+                    source,
+                    findings,
+                    fixed,
+                },
+                T::default(),
+            );
+        }
+    }
+    // A panic outside the per-rule guard (in the parser, say) must not end the whole run.
+    let analysed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        crate::parse::parse_str(&source).map(|tree| {
+            let findings = analysis::analyze_until(&source, &tree, settings, None).findings;
+            (findings, inspect(&source, &tree))
+        })
+    }));
+    if let (Some(cache), Some(key), Ok(Ok((findings, _)))) = (cache, key, &analysed) {
+        cache.put(key, findings);
+    }
+    match analysed {
+        Ok(Ok((findings, extra))) => Outcome::Report(
+            FileReport {
                 path,
                 source,
                 findings,
                 fixed,
-            });
-        }
-    }
-    // A panic outside the per-rule guard (in the parser, say) must not end the whole run.
-    let analysed = std::panic::catch_unwind(|| analysis::analyze_str_with(&source, settings));
-    if let (Some(cache), Some(key), Ok(Ok(findings))) = (cache, key, &analysed) {
-        cache.put(key, findings);
-    }
-    match analysed {
-        Ok(Ok(findings)) => Outcome::Report(FileReport {
-            path,
-            source,
-            findings,
-            fixed,
-        }),
+            },
+            extra,
+        ),
         Ok(Err(e)) => Outcome::Error(path, e.to_string()),
         Err(_) => Outcome::Error(
             path,
@@ -137,42 +156,43 @@ fn check_file(
     }
 }
 
-/// Runs `preflight check` and returns the exit code.
-pub fn run(args: CheckArgs) -> i32 {
-    let started = Instant::now();
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let mut errors = Vec::new();
+/// The configuration resolver for a run: `--config`, `--select`, `--ignore` checked and layered
+/// over the configuration files. `Err` carries the message for a usage error.
+pub fn resolver(
+    config: Option<PathBuf>,
+    select: &[String],
+    ignore: &[String],
+) -> Result<Resolver, String> {
+    for selector in select.iter().chain(ignore) {
+        if !is_known_selector(selector) {
+            return Err(format!(
+                "`{selector}` is not a rule code, code prefix, rule name or category"
+            ));
+        }
+    }
+    if let Some(config) = &config {
+        if !config.is_file() {
+            return Err(format!("{}: no such configuration file", config.display()));
+        }
+    }
     let above = Partial {
-        select: (!args.select.is_empty()).then(|| args.select.clone()),
-        ignore: (!args.ignore.is_empty()).then(|| args.ignore.clone()),
+        select: (!select.is_empty()).then(|| select.to_vec()),
+        ignore: (!ignore.is_empty()).then(|| ignore.to_vec()),
         ..Partial::default()
     };
-    for selector in args.select.iter().chain(&args.ignore) {
-        if !is_known_selector(selector) {
-            eprintln!(
-                "preflight: `{selector}` is not a rule code, code prefix, rule name or category"
-            );
-            return EXIT_ERROR;
-        }
-    }
-    if let Some(config) = &args.config {
-        if !config.is_file() {
-            eprintln!(
-                "preflight: {}: no such configuration file",
-                config.display()
-            );
-            return EXIT_ERROR;
-        }
-    }
-    let resolver = Resolver::new(Partial::default(), above, Vec::new(), args.config.clone());
+    Ok(Resolver::new(Partial::default(), above, Vec::new(), config))
+}
+
+/// The Python files under `paths` with the settings each is analysed with. Files a configuration
+/// excludes are skipped unless named on the command line; configuration problems are printed
+/// once per file.
+pub fn plan(
+    paths: &[PathBuf],
+    resolver: &Resolver,
+    errors: &mut Vec<(PathBuf, String)>,
+) -> Vec<(PathBuf, FileSettings)> {
     let explicit: Vec<PathBuf> = paths.iter().filter(|p| p.is_file()).cloned().collect();
-    let files = collect_files(&paths, &mut errors);
-    // Each file with the settings of its folder; files a configuration excludes are skipped
-    // unless named on the command line.
+    let files = collect_files(paths, errors);
     let mut reported_configs = std::collections::HashSet::new();
     let mut work = Vec::new();
     for file in files {
@@ -189,13 +209,33 @@ pub fn run(args: CheckArgs) -> i32 {
         let settings = resolved.settings.for_file(Some(&absolute));
         work.push((file, settings));
     }
+    work
+}
+
+/// Runs `preflight check` and returns the exit code.
+pub fn run(args: CheckArgs) -> i32 {
+    let started = Instant::now();
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let resolver = match resolver(args.config.clone(), &args.select, &args.ignore) {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("preflight: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    let mut errors = Vec::new();
+    let work = plan(&paths, &resolver, &mut errors);
     // Fixing rewrites files, so a run with --fix neither reads nor writes the cache.
     let cache = (!args.no_cache && !args.fix)
         .then(CheckCache::open)
         .flatten();
-    let outcomes: Vec<Outcome> = work
+    let outcomes: Vec<Outcome<()>> = work
         .into_par_iter()
-        .map(|(p, settings)| check_file(p, args.fix, &settings, cache.as_ref()))
+        .map(|(p, settings)| analyse_file(p, args.fix, &settings, cache.as_ref(), &|_, _| ()))
         .collect();
     if let Some(cache) = cache {
         cache.save();
@@ -203,7 +243,7 @@ pub fn run(args: CheckArgs) -> i32 {
     let mut reports = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Outcome::Report(r) => reports.push(r),
+            Outcome::Report(r, ()) => reports.push(r),
             Outcome::Error(p, e) => errors.push((p, e)),
         }
     }

@@ -1,9 +1,10 @@
-//! The command line: `check`, `rules`, `explain` and `server`.
+//! The command line: `check`, `report`, `rules`, `explain` and `server`.
 
 mod cache;
 pub mod check;
 mod github;
 mod output;
+pub mod report;
 mod sarif;
 mod test_rule;
 
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Check files or directories (default: the current directory).
     Check(CheckArgs),
+    /// Write the production-readiness report of a project (Markdown, HTML or JSON).
+    Report(report::ReportArgs),
     /// Run the language server over stdin/stdout.
     Server,
     /// List every rule.
@@ -110,6 +113,16 @@ fn init_logging(default: &str) {
         .try_init();
 }
 
+/// A rule by code or name: the Python rules, then the rules over other files (requirements).
+fn find_rule(key: &str) -> Option<&'static rules::RuleMeta> {
+    rules::registry().find(key).map(|r| r.meta).or_else(|| {
+        crate::requirements::RULES
+            .iter()
+            .copied()
+            .find(|m| m.code.eq_ignore_ascii_case(key) || m.name.eq_ignore_ascii_case(key))
+    })
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -133,6 +146,10 @@ pub fn main() -> i32 {
             init_logging("warn");
             check::run(args)
         }
+        Command::Report(args) => {
+            init_logging("warn");
+            report::run(args)
+        }
         Command::TestRule { rule, file } => {
             init_logging("warn");
             test_rule::run(&rule, &file)
@@ -141,9 +158,9 @@ pub fn main() -> i32 {
             output::print_rules(rules::registry(), output_format);
             EXIT_CLEAN
         }
-        Command::Explain { rule } => match rules::registry().find(&rule) {
-            Some(rule) => {
-                print!("{}", output::explain(rule.meta));
+        Command::Explain { rule } => match find_rule(&rule) {
+            Some(meta) => {
+                print!("{}", output::explain(meta));
                 EXIT_CLEAN
             }
             None => {

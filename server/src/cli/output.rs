@@ -257,20 +257,27 @@ struct JsonRule {
     summary: &'static str,
 }
 
+/// The Python rules, then the rules over other files (requirements), in code order.
+fn all_rules(registry: &Registry) -> impl Iterator<Item = &'static RuleMeta> + '_ {
+    registry
+        .rules()
+        .iter()
+        .map(|r| r.meta)
+        .chain(crate::requirements::RULES.iter().copied())
+}
+
 /// Prints `preflight rules`.
 pub fn print_rules(registry: &Registry, format: ListFormat) {
     match format {
         ListFormat::Json => {
-            let rules: Vec<JsonRule> = registry
-                .rules()
-                .iter()
-                .map(|r| JsonRule {
-                    code: r.meta.code,
-                    name: r.meta.name,
-                    category: r.meta.category,
-                    severity: r.meta.severity,
-                    fixable: r.meta.fixable,
-                    summary: r.meta.summary,
+            let rules: Vec<JsonRule> = all_rules(registry)
+                .map(|m| JsonRule {
+                    code: m.code,
+                    name: m.name,
+                    category: m.category,
+                    severity: m.severity,
+                    fixable: m.fixable,
+                    summary: m.summary,
                 })
                 .collect();
             println!(
@@ -283,8 +290,7 @@ pub fn print_rules(registry: &Registry, format: ListFormat) {
                 "{:<6} {:<20} {:<15} {:<8} {:<4} summary",
                 "code", "name", "category", "severity", "fix"
             );
-            for r in registry.rules() {
-                let m = r.meta;
+            for m in all_rules(registry) {
                 let fix = if m.fixable { "yes" } else { "no" };
                 let summary = m.summary.split(": ").next().unwrap_or(m.summary);
                 println!(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::{is_known_selector, ConfigError, Partial};
+use super::{is_known_selector, ConfigError, Partial, ReportConfig};
 use crate::analysis::Severity;
 
 /// The keys a configuration may hold, as written in TOML.
@@ -22,6 +22,7 @@ pub const KEYS: &[&str] = &[
     "logger-name",
     "cors-origins-env",
     "queries-dir",
+    "report",
 ];
 
 /// A configuration file that was read.
@@ -195,6 +196,63 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A whole number of minutes (0 to 6000: a finding that takes longer is a project of its own).
+    fn minutes(&mut self, key: &str, v: &Value) -> Option<u32> {
+        let n = match v {
+            Value::Toml(t) => t
+                .get_ref()
+                .as_integer()
+                .and_then(|i| i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()),
+            Value::Json(j) => j.as_i64(),
+        };
+        match n {
+            Some(n) if (0..=6000).contains(&n) => Some(n as u32),
+            _ => {
+                self.error(
+                    Self::span(v),
+                    format!("`{key}` must be a whole number of minutes from 0 to 6000"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The `[report]` table: `effort` (selector → minutes) and `auto-fix-minutes`.
+    fn report(&mut self, key: &str, v: &Value) -> Option<ReportConfig> {
+        let entries = self.entries(key, v)?;
+        let mut report = ReportConfig::default();
+        for (raw, span, value) in entries {
+            match camel_to_kebab(&raw).as_str() {
+                "effort" => {
+                    let Some(rules) = self.entries("report.effort", &value) else {
+                        continue;
+                    };
+                    for (selector, span, minutes) in rules {
+                        if !is_known_selector(&selector) {
+                            self.error(
+                                span,
+                                format!("`{selector}` in `report.effort` is not a rule code, code prefix, rule name or category"),
+                            );
+                            continue;
+                        }
+                        if let Some(m) = self.minutes(&format!("report.effort.{selector}"), &minutes)
+                        {
+                            report.effort.push((selector, m));
+                        }
+                    }
+                }
+                "auto-fix-minutes" => {
+                    report.auto_fix_minutes = self.minutes("report.auto-fix-minutes", &value)
+                }
+                _ => self.error(
+                    span,
+                    format!("unknown key `{raw}` in `report`; expected one of: effort, auto-fix-minutes"),
+                ),
+            }
+        }
+        Some(report)
+    }
+
     /// Reads the configuration keys of one table into a `Partial`.
     fn read(
         &mut self,
@@ -226,6 +284,7 @@ impl<'a> Reader<'a> {
                 }
                 "cors-origins-env" => p.cors_origins_env = self.string(&key, &value),
                 "queries-dir" => p.queries_dir = self.string(&key, &value),
+                "report" => p.report = self.report(&key, &value),
                 "per-file-ignores" => {
                     let Some(entries) = self.entries(&key, &value) else {
                         continue;
@@ -479,6 +538,42 @@ PF201 = "error"
             Some(vec![("tests/**".into(), vec!["PF201".into()])])
         );
         assert_eq!(p.severity, Some(vec![("PF201".into(), Severity::Error)]));
+    }
+
+    #[test]
+    fn reads_the_report_table_and_locates_its_errors() {
+        let text = "[report]\nauto-fix-minutes = 1\nbogus = 2\n\n[report.effort]\nPF201 = 20\nnetwork = 7\nPF999 = 3\nPF101 = -1\nPF601 = 4\n";
+        let loaded = parse_file(Path::new("/p/preflight.toml"), text).unwrap();
+        let report = loaded.partial.report.unwrap();
+        assert_eq!(report.auto_fix_minutes, Some(1));
+        // Tables come back in key order; the report resolves by specificity, not order.
+        let mut effort = report.effort;
+        effort.sort();
+        assert_eq!(
+            effort,
+            [
+                ("PF201".to_string(), 20),
+                ("PF601".to_string(), 4),
+                ("network".to_string(), 7)
+            ]
+        );
+        let messages: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 3, "{messages:#?}");
+        assert!(
+            messages[0].contains(":3:1: unknown key `bogus` in `report`"),
+            "{}",
+            messages[0]
+        );
+        assert!(
+            messages[1].contains(":8:1: `PF999` in `report.effort`"),
+            "{}",
+            messages[1]
+        );
+        assert!(
+            messages[2].contains(":9:9: `report.effort.PF101` must be a whole number of minutes"),
+            "{}",
+            messages[2]
+        );
     }
 
     #[test]

@@ -53,6 +53,17 @@ pub struct Partial {
     pub cors_origins_env: Option<String>,
     /// The folder of the project's own query rules, relative to the configuration file.
     pub queries_dir: Option<String>,
+    /// `[report]`: effort estimates of `preflight report`.
+    pub report: Option<ReportConfig>,
+}
+
+/// The `[report]` table: minutes per finding that `preflight report` estimates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportConfig {
+    /// `[report.effort]`: minutes per instance by selector (code, prefix, name or category).
+    pub effort: Vec<(String, u32)>,
+    /// `auto-fix-minutes`: what a finding `preflight check --fix` repairs costs (reviewing the diff).
+    pub auto_fix_minutes: Option<u32>,
 }
 
 impl Partial {
@@ -73,6 +84,7 @@ impl Partial {
             logger_name: pick(&self.logger_name, &over.logger_name),
             cors_origins_env: pick(&self.cors_origins_env, &over.cors_origins_env),
             queries_dir: pick(&self.queries_dir, &over.queries_dir),
+            report: pick(&self.report, &over.report),
         }
     }
 }
@@ -103,7 +115,9 @@ pub fn is_known_selector(selector: &str) -> bool {
         || registry()
             .rules()
             .iter()
-            .any(|r| selects(selector, r.meta.code, r.meta.name, r.meta.category))
+            .map(|r| r.meta)
+            .chain(crate::requirements::RULES.iter().copied())
+            .any(|m| selects(selector, m.code, m.name, m.category))
 }
 
 /// The default folder of user query rules.
@@ -121,6 +135,8 @@ pub struct Settings {
     exclude: GlobSet,
     options: RuleOptions,
     user_rules: UserRules,
+    /// The `[report]` table, for `preflight report`.
+    pub report: ReportConfig,
 }
 
 fn glob_set(patterns: &[String], errors: &mut Vec<String>) -> GlobSet {
@@ -183,6 +199,7 @@ impl Settings {
                     .unwrap_or(defaults.cors_origins_env),
             },
             user_rules,
+            report: partial.report.clone().unwrap_or_default(),
         };
         (settings, errors)
     }
@@ -212,8 +229,14 @@ impl Settings {
             user_rules: self.user_rules.clone(),
             ..FileSettings::default()
         };
-        for rule in registry().rules().iter().chain(self.user_rules.0.iter()) {
-            let m = rule.meta;
+        // Rules over other files (requirements) are selected and overridden the same way.
+        let metas = registry()
+            .rules()
+            .iter()
+            .chain(self.user_rules.0.iter())
+            .map(|r| r.meta)
+            .chain(crate::requirements::RULES.iter().copied());
+        for m in metas {
             let chosen = self
                 .select
                 .iter()

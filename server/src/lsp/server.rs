@@ -215,6 +215,23 @@ impl Shared {
             });
         }
         let settings = resolved.settings.for_file(path.as_deref());
+        // requirements*.txt: unpinned dependencies (PF601), all logic in `crate::requirements`.
+        if let Some(file) = path
+            .as_deref()
+            .filter(|p| crate::requirements::is_requirements_file(p))
+        {
+            let roots = self.roots.read().map(|r| r.clone()).unwrap_or_default();
+            let findings = Arc::new(crate::requirements::check_file(
+                &text, file, &settings, &roots,
+            ));
+            return Some(Analysis {
+                version,
+                text,
+                findings,
+                notice: None,
+                config_errors: Vec::new(),
+            });
+        }
         let joined = tokio::task::spawn_blocking(move || {
             let tree = snapshot.tree?;
             Some(analysis::incremental::analyze(
