@@ -110,6 +110,12 @@ pub fn run(initial: &str, ops: &[Op], batch: usize, enc: PositionEncoding) -> Re
         let fresh = parse_str(&expected).map_err(|e| e.to_string())?;
         let tree = doc.tree().ok_or("no tree")?;
         if shape(tree.root_node()) != shape(fresh.root_node()) {
+            // tree-sitter's error recovery can settle differently when it reuses an old tree
+            // (an unterminated `"""` typed into broken code): both trees then describe text that
+            // does not parse. Text that parses must give the same tree, always.
+            if fresh.root_node().has_error() && tree.root_node().has_error() {
+                continue;
+            }
             return Err(format!(
                 "incremental tree differs from a fresh parse after version {version}"
             ));
