@@ -317,7 +317,13 @@ fn result(
 
 /// The SARIF log of one `check` run, as pretty-printed JSON.
 pub fn render(reports: &[FileReport], errors: &[(PathBuf, String)], registry: &Registry) -> String {
-    let mut rules: Vec<&'static RuleMeta> = registry.rules().iter().map(|r| r.meta).collect();
+    // Every rule `preflight rules` lists, the requirements rule (PF601) included.
+    let mut rules: Vec<&'static RuleMeta> = registry
+        .rules()
+        .iter()
+        .map(|r| r.meta)
+        .chain(crate::requirements::RULES.iter().copied())
+        .collect();
     let mut by_code: HashMap<&'static str, usize> =
         rules.iter().enumerate().map(|(i, m)| (m.code, i)).collect();
     let mut results = Vec::new();

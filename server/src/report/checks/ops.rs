@@ -414,6 +414,9 @@ pub(super) fn migrations(project: &Project) -> CheckItem {
               `makemigrations`) and run them in the deploy, not `create_all()` at start-up.",
         minutes: 120,
     };
+    if !project.is_application() {
+        return check.not_applicable(super::NOT_AN_APPLICATION);
+    }
     let orm = project.evidence(|f| &f.orm);
     if orm.is_empty() {
         return check.not_applicable("No ORM models found.");

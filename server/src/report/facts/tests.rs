@@ -106,3 +106,14 @@ fn tests_are_recognised_by_path() {
     assert!(!is_test_path("svc/contest.py"));
     assert!(!is_test_path("latest/app.py"));
 }
+
+#[test]
+fn only_the_application_object_counts_as_an_application() {
+    let module = "from flask import Flask\napp = Flask(__name__)\n";
+    assert_eq!(facts("app.py", module).app_instances.len(), 1);
+    let factory =
+        "from flask import Flask\ndef create_app():\n    app = Flask(__name__)\n    return app\n";
+    assert_eq!(facts("app.py", factory).app_instances.len(), 1);
+    let helper = "from django.core.wsgi import get_wsgi_application\ndef get_internal_wsgi_application():\n    return get_wsgi_application()\n";
+    assert!(facts("basehttp.py", helper).app_instances.is_empty());
+}

@@ -108,7 +108,7 @@ pub fn collect(ctx: &Context, facts: &mut PyFacts) {
     }
     for call in ctx.resolved_calls() {
         let q = call.qualified.as_str();
-        if APP_CONSTRUCTORS.contains(&q) {
+        if APP_CONSTRUCTORS.contains(&q) && builds_the_app(ctx, call.call) {
             facts
                 .app_instances
                 .push(fact(call.call, format!("`{q}()`")));
@@ -141,6 +141,25 @@ pub fn collect(ctx: &Context, facts: &mut PyFacts) {
         _ => {}
     });
     settings(ctx, facts);
+}
+
+/// Whether an application constructor call builds *the* application: at module level
+/// (`app = Flask(__name__)`, `application = get_wsgi_application()`) or in an app factory
+/// (`def create_app():`). A framework calling its own constructor inside a helper (Django's dev
+/// server calls `get_wsgi_application()`) does not make it an application.
+fn builds_the_app(ctx: &Context, call: Node) -> bool {
+    match enclosing_function(call) {
+        None => true,
+        Some(function) => function
+            .child_by_field_name("name")
+            .map(|n| ctx.text(n))
+            .is_some_and(|name| {
+                matches!(
+                    name,
+                    "create_app" | "make_app" | "build_app" | "app_factory" | "create_application"
+                )
+            }),
+    }
 }
 
 /// `@app.get("/path")` and friends on a `def`.

@@ -233,11 +233,19 @@ fn level_section(out: &mut String, report: &Report, level: Level) {
             );
             let _ = writeln!(out, "**Why it matters:** {}\n", info.why);
             let _ = writeln!(out, "**Fix:**\n\n{}\n", info.fix);
+            // Marks only tell something when some instances are fixed automatically and some not.
+            let mark_auto = auto > 0 && auto < group.items.len();
             if auto > 0 {
                 let _ = writeln!(
                     out,
-                    "`preflight check --fix` applies the fix to {auto} of {} (marked *auto-fix*).\n",
-                    group.items.len()
+                    "`preflight check --fix` fixes {} automatically.\n",
+                    if mark_auto {
+                        format!("{auto} of {} (marked *auto-fix*)", group.items.len())
+                    } else if group.items.len() == 1 {
+                        "this".to_string()
+                    } else {
+                        format!("all {}", group.items.len())
+                    }
                 );
             }
             match group.shared_message() {
@@ -247,7 +255,11 @@ fn level_section(out: &mut String, report: &Report, level: Level) {
                         let lines: Vec<String> = items
                             .iter()
                             .map(|i| {
-                                let mark = if i.autofix { " *(auto-fix)*" } else { "" };
+                                let mark = if i.autofix && mark_auto {
+                                    " *(auto-fix)*"
+                                } else {
+                                    ""
+                                };
                                 format!("{}{mark}", i.line)
                             })
                             .collect();
@@ -257,7 +269,11 @@ fn level_section(out: &mut String, report: &Report, level: Level) {
                 }
                 None => {
                     for item in group.items.iter().take(LISTED_PER_RULE) {
-                        let mark = if item.autofix { " *(auto-fix)*" } else { "" };
+                        let mark = if item.autofix && mark_auto {
+                            " *(auto-fix)*"
+                        } else {
+                            ""
+                        };
                         let _ = writeln!(
                             out,
                             "- `{}:{}` — {}{mark}",
