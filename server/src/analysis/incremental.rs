@@ -189,6 +189,34 @@ fn run_rules<'r>(
     }
 }
 
+/// Runs the unit-local rules over `local` (the region under analysis) and the whole-file rules
+/// over `whole`; returns their findings and the codes of the rules the deadline skipped.
+fn run_all(
+    local: &Context,
+    whole: &Context,
+    deadline: Option<Instant>,
+) -> (Vec<Finding>, Vec<Finding>, Vec<&'static str>) {
+    let rules = enabled_rules(local.settings);
+    let mut skipped = Vec::new();
+    let mut local_findings = Vec::new();
+    run_rules(
+        local,
+        rules.clone().filter(|r| !r.whole_file()),
+        deadline,
+        &mut local_findings,
+        &mut skipped,
+    );
+    let mut whole_findings = Vec::new();
+    run_rules(
+        whole,
+        rules.filter(|r| r.whole_file()),
+        deadline,
+        &mut whole_findings,
+        &mut skipped,
+    );
+    (local_findings, whole_findings, skipped)
+}
+
 fn full(
     source: &str,
     tree: &Tree,
@@ -198,24 +226,7 @@ fn full(
 ) -> (Analysis, Option<Cache>) {
     let (data, facts) = facts::collect_all(units, source);
     let ctx = Context::with_facts(source, tree, settings, &facts, None);
-    let mut local = Vec::new();
-    let mut skipped = Vec::new();
-    let rules = enabled_rules(settings);
-    run_rules(
-        &ctx,
-        rules.clone().filter(|r| !r.whole_file()),
-        deadline,
-        &mut local,
-        &mut skipped,
-    );
-    let mut whole = Vec::new();
-    run_rules(
-        &ctx,
-        rules.filter(|r| r.whole_file()),
-        deadline,
-        &mut whole,
-        &mut skipped,
-    );
+    let (local, whole, skipped) = run_all(&ctx, &ctx, deadline);
     let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
     let mut per_unit: Vec<Vec<Finding>> = vec![Vec::new(); units.len()];
     let mut orphans = Vec::new();
@@ -325,16 +336,8 @@ fn try_incremental(
     let region: Vec<Unit> = dirty.iter().map(|&i| units[i]).collect();
     let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
     let ctx = Context::with_facts(source, tree, settings, &previous.facts, Some(region));
-    let mut local = Vec::new();
-    let mut skipped = Vec::new();
-    let rules = enabled_rules(settings);
-    run_rules(
-        &ctx,
-        rules.clone().filter(|r| !r.whole_file()),
-        deadline,
-        &mut local,
-        &mut skipped,
-    );
+    let whole_ctx = Context::with_facts(source, tree, settings, &previous.facts, None);
+    let (local, whole, skipped) = run_all(&ctx, &whole_ctx, deadline);
     let mut per_dirty: Vec<Vec<Finding>> = vec![Vec::new(); dirty.len()];
     for f in local {
         let at = unit_index(&ranges, f.range.start);
@@ -342,15 +345,6 @@ fn try_incremental(
             per_dirty[k].push(f);
         }
     }
-    let whole_ctx = Context::with_facts(source, tree, settings, &previous.facts, None);
-    let mut whole = Vec::new();
-    run_rules(
-        &whole_ctx,
-        rules.filter(|r| r.whole_file()),
-        deadline,
-        &mut whole,
-        &mut skipped,
-    );
     let mut fresh = fresh.into_iter();
     let mut per_dirty = per_dirty.into_iter();
     let cache = Cache {

@@ -27,7 +27,7 @@ pub const FRAMEWORKS: &[&str] = &[
 ];
 
 /// Decorator methods that register a route.
-const ROUTE_METHODS: &[&str] = &[
+pub const ROUTE_METHODS: &[&str] = &[
     "route",
     "get",
     "post",

@@ -6,21 +6,8 @@ use tree_sitter::Node;
 use super::{fact, line, PyFacts, Route, Source};
 use crate::analysis::scope::{decorators, enclosing_function};
 use crate::analysis::semantic::{module_assignments, string_literal_value, walk, CallArgs};
+use crate::analysis::web::ROUTE_METHODS;
 use crate::analysis::Context;
-
-/// Decorator methods that register a route (as in `analysis::web`).
-const ROUTE_METHODS: &[&str] = &[
-    "route",
-    "get",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "head",
-    "options",
-    "api_route",
-    "websocket",
-];
 
 /// Calls that register a route with the path first: Flask `add_url_rule`, FastAPI/Starlette
 /// `add_api_route`/`add_route`, aiohttp `add_get`/`add_post`/….
