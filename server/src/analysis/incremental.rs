@@ -275,10 +275,16 @@ fn try_incremental(
 ) -> Option<(Analysis, Option<Cache>)> {
     // Pair the new units with clean cached ones of the same range (both lists are sorted).
     let mut reused: Vec<Option<&CachedUnit>> = Vec::with_capacity(units.len());
-    let mut old = previous.units.iter().peekable();
+    // Whether each cached unit is reused, by position (the rest are dropped).
+    let mut kept = vec![false; previous.units.len()];
+    let mut old = previous.units.iter().enumerate().peekable();
     for unit in units {
-        while old.next_if(|c| c.range.start < unit.start).is_some() {}
-        reused.push(old.next_if(|c| !c.dirty && c.range == unit.range() && c.kind == unit.kind));
+        while old.next_if(|(_, c)| c.range.start < unit.start).is_some() {}
+        let hit = old.next_if(|(_, c)| !c.dirty && c.range == unit.range() && c.kind == unit.kind);
+        if let Some((i, _)) = hit {
+            kept[i] = true;
+        }
+        reused.push(hit.map(|(_, c)| c));
     }
     let dirty: Vec<usize> = (0..units.len()).filter(|&i| reused[i].is_none()).collect();
     // Module- and class-level code is read across units: re-analysing it alone is not enough.
@@ -295,15 +301,10 @@ fn try_incremental(
     // The cached units this analysis drops, each with the number of kept units before it. When
     // the dirty units replace them one for one, in the same places, with equal facts (typing
     // inside a function), the merged facts cannot change; otherwise merge and compare.
-    let kept: std::collections::HashSet<*const CachedUnit> = reused
-        .iter()
-        .flatten()
-        .map(|c| *c as *const CachedUnit)
-        .collect();
     let mut before = 0;
     let mut dropped: Vec<(usize, &UnitFacts)> = Vec::new();
-    for c in &previous.units {
-        if kept.contains(&(c as *const CachedUnit)) {
+    for (c, kept) in previous.units.iter().zip(&kept) {
+        if *kept {
             before += 1;
         } else {
             dropped.push((before, &c.data.facts));

@@ -224,6 +224,16 @@ pub fn module_assignments(root: Node<'_>) -> Vec<ModuleAssignment<'_>> {
         .collect()
 }
 
+/// For a call of a method (`obj.method(...)`), the object node and the method's name.
+pub fn method_call<'t, 's>(call: Node<'t>, source: &'s str) -> Option<(Node<'t>, &'s str)> {
+    let function = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")?;
+    let object = function.child_by_field_name("object")?;
+    let method = function.child_by_field_name("attribute")?;
+    Some((object, source.get(method.byte_range()).unwrap_or("")))
+}
+
 /// Calls `f` on every node of the tree below `root`, in document order.
 pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
     let mut cursor = root.walk();

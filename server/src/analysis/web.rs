@@ -1,8 +1,11 @@
 //! What a module is to the web rules: which functions handle requests (Flask/FastAPI/Starlette
 //! routes, Django views), whether it serves requests at all, whether it is a settings module.
 //!
-//! Computed once per file from the syntax tree and the import table; rules ask through
-//! [`Context::web`](super::Context::web).
+//! Whether a function handles requests is decided per function, from its decorators (or its
+//! Django shape) and the file's imports ([`Context::handler_kind`](super::Context::handler_kind));
+//! the module-wide answers are part of the file's facts (`facts.rs`, [`Context::web`]).
+//!
+//! [`Context::web`]: super::Context::web
 
 use tree_sitter::Node;
 

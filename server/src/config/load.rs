@@ -92,6 +92,17 @@ impl<'a> Reader<'a> {
     }
 
     fn seconds(&mut self, key: &str, v: &Value) -> Option<u32> {
+        self.whole_number(key, v, 1..=3600, "seconds")
+    }
+
+    /// A whole number in `range`, or an error naming the key, the unit and the range.
+    fn whole_number(
+        &mut self,
+        key: &str,
+        v: &Value,
+        range: std::ops::RangeInclusive<i64>,
+        unit: &str,
+    ) -> Option<u32> {
         let n = match v {
             Value::Toml(t) => t
                 .get_ref()
@@ -100,11 +111,15 @@ impl<'a> Reader<'a> {
             Value::Json(j) => j.as_i64(),
         };
         match n {
-            Some(n) if (1..=3600).contains(&n) => Some(n as u32),
+            Some(n) if range.contains(&n) => u32::try_from(n).ok(),
             _ => {
                 self.error(
                     Self::span(v),
-                    format!("`{key}` must be a whole number of seconds from 1 to 3600"),
+                    format!(
+                        "`{key}` must be a whole number of {unit} from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
                 );
                 None
             }
@@ -198,23 +213,7 @@ impl<'a> Reader<'a> {
 
     /// A whole number of minutes (0 to 6000: a finding that takes longer is a project of its own).
     fn minutes(&mut self, key: &str, v: &Value) -> Option<u32> {
-        let n = match v {
-            Value::Toml(t) => t
-                .get_ref()
-                .as_integer()
-                .and_then(|i| i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()),
-            Value::Json(j) => j.as_i64(),
-        };
-        match n {
-            Some(n) if (0..=6000).contains(&n) => Some(n as u32),
-            _ => {
-                self.error(
-                    Self::span(v),
-                    format!("`{key}` must be a whole number of minutes from 0 to 6000"),
-                );
-                None
-            }
-        }
+        self.whole_number(key, v, 0..=6000, "minutes")
     }
 
     /// The `[report]` table: `effort` (selector → minutes) and `auto-fix-minutes`.

@@ -6,7 +6,9 @@ use tree_sitter::Node;
 use super::{fact, PyFacts};
 use crate::analysis::scope::walk_same_scope;
 use crate::analysis::secrets::is_secret_name;
-use crate::analysis::semantic::{module_assignments, string_literal_value, walk, CallArgs};
+use crate::analysis::semantic::{
+    method_call, module_assignments, string_literal_value, walk, CallArgs,
+};
 use crate::analysis::Context;
 
 /// Calls that configure logging for the process.
@@ -208,16 +210,9 @@ fn orm_class(ctx: &Context, class: Node, facts: &mut PyFacts) {
 
 /// `loop.add_signal_handler(signal.SIGTERM, ...)`.
 fn signal_handler_method(ctx: &Context, call: Node, facts: &mut PyFacts) {
-    let Some(function) = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")
-    else {
+    let Some((_, method)) = method_call(call, ctx.source) else {
         return;
     };
-    let method = function
-        .child_by_field_name("attribute")
-        .map(|a| ctx.text(a))
-        .unwrap_or("");
     if method == "add_signal_handler" {
         let args = CallArgs::of(call, ctx.source);
         if args
@@ -234,20 +229,10 @@ fn signal_handler_method(ctx: &Context, call: Node, facts: &mut PyFacts) {
 
 /// `Base.metadata.create_all(engine)`, `db.create_all()`.
 fn create_all(ctx: &Context, call: Node, facts: &mut PyFacts) {
-    let Some(function) = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")
-    else {
+    let Some((object, method)) = method_call(call, ctx.source) else {
         return;
     };
-    let method = function
-        .child_by_field_name("attribute")
-        .map(|a| ctx.text(a))
-        .unwrap_or("");
-    let object = function
-        .child_by_field_name("object")
-        .map(|o| ctx.text(o))
-        .unwrap_or("");
+    let object = ctx.text(object);
     if method == "create_all" && (object.ends_with("metadata") || object == "db") {
         facts
             .create_all
@@ -264,16 +249,9 @@ fn is_entry_point(ctx: &Context, relative: &str) -> bool {
 
 /// `server.serve_forever()`, `loop.run_forever()` in an entry point.
 fn forever(ctx: &Context, call: Node, relative: &str, facts: &mut PyFacts) {
-    let Some(function) = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")
-    else {
+    let Some((_, method)) = method_call(call, ctx.source) else {
         return;
     };
-    let method = function
-        .child_by_field_name("attribute")
-        .map(|a| ctx.text(a))
-        .unwrap_or("");
     if matches!(method, "serve_forever" | "run_forever") && is_entry_point(ctx, relative) {
         facts
             .worker_loops

@@ -5,7 +5,9 @@ use tree_sitter::Node;
 
 use super::{fact, line, PyFacts, Route, Source};
 use crate::analysis::scope::{decorators, enclosing_function};
-use crate::analysis::semantic::{module_assignments, string_literal_value, walk, CallArgs};
+use crate::analysis::semantic::{
+    method_call, module_assignments, string_literal_value, walk, CallArgs,
+};
 use crate::analysis::web::ROUTE_METHODS;
 use crate::analysis::Context;
 
@@ -213,16 +215,9 @@ fn route_call(ctx: &Context, call: Node, facts: &mut PyFacts) {
     if !ctx.web().imports_framework {
         return;
     }
-    let Some(function) = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")
-    else {
+    let Some((_, method)) = method_call(call, ctx.source) else {
         return;
     };
-    let method = function
-        .child_by_field_name("attribute")
-        .map(|a| ctx.text(a))
-        .unwrap_or("");
     if !ROUTE_CALLS.contains(&method) {
         return;
     }
