@@ -7,6 +7,7 @@ pub mod context;
 pub mod facts;
 pub mod finding;
 pub mod incremental;
+pub mod kinds;
 pub mod logging;
 pub mod scope;
 pub mod secrets;

@@ -1,14 +1,24 @@
 //! Where a node sits: the function, `except` handler or loop around it, and the small facts about
 //! those scopes that several rules ask (is the function `async`, what does the handler catch).
 
+use std::sync::LazyLock;
+
 use tree_sitter::Node;
 
+use super::kinds::KindSet;
+
 /// Node kinds that start a new scope: code inside them does not run where it is written.
+const SCOPE_BOUNDARIES: &[&str] = &[
+    "function_definition",
+    "lambda",
+    "class_definition",
+    "module",
+];
+
+static SCOPE_BOUNDARY_KINDS: LazyLock<KindSet> = LazyLock::new(|| KindSet::of(SCOPE_BOUNDARIES));
+
 fn is_scope_boundary(kind: &str) -> bool {
-    matches!(
-        kind,
-        "function_definition" | "lambda" | "class_definition" | "module"
-    )
+    SCOPE_BOUNDARIES.contains(&kind)
 }
 
 /// The innermost `def` (or `async def`) around a node.
@@ -167,16 +177,29 @@ pub fn handler_body(handler: Node) -> Option<Node> {
 /// Calls `f` on every node below `root` that runs in the same scope (not inside a nested `def`,
 /// `lambda` or `class`).
 pub fn walk_same_scope<'t>(root: Node<'t>, f: &mut impl FnMut(Node<'t>)) {
-    // An explicit stack, not recursion: a pathological file nests thousands of levels deep.
+    // One cursor, no recursion (a pathological file nests thousands of levels deep) and no
+    // allocation per node: several rules run this over every function of the file.
     let mut cursor = root.walk();
-    let mut stack: Vec<Node<'t>> = root.named_children(&mut cursor).collect();
-    stack.reverse();
-    while let Some(node) = stack.pop() {
-        f(node);
-        if !is_scope_boundary(node.kind()) {
-            let mut cursor = node.walk();
-            let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
-            stack.extend(children.into_iter().rev());
+    if !cursor.goto_first_child() {
+        return;
+    }
+    loop {
+        let node = cursor.node();
+        // Named nodes only, in document order; anonymous tokens are neither visited nor entered.
+        let descend = node.is_named() && {
+            f(node);
+            !SCOPE_BOUNDARY_KINDS.contains(node)
+        };
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() || cursor.node() == root {
+                return;
+            }
         }
     }
 }

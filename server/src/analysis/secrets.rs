@@ -261,7 +261,7 @@ pub fn is_test_module(ctx: &Context) -> bool {
 /// Every plain string literal of the module with its value (for key-format scans).
 pub fn string_literals<'t>(ctx: &Context<'t>) -> Vec<(Node<'t>, String)> {
     let mut out = Vec::new();
-    ctx.walk(|n| {
+    ctx.walk(&["string"], |n| {
         if let Some(v) = super::semantic::string_literal_value(n, ctx.source) {
             out.push((n, v));
         }

@@ -46,10 +46,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().serves_requests() {
         return;
     }
-    ctx.walk(|statement| {
-        if statement.kind() != "assert_statement" {
-            return;
-        }
+    ctx.walk(&["assert_statement"], |statement| {
         let in_handler = enclosing_function(statement)
             .is_some_and(|f| ctx.handler_kind(f).is_some() && walk_up_same_scope(statement, f));
         if !in_handler {

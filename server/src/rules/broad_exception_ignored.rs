@@ -76,8 +76,8 @@ fn describe(ctx: &Context, statement: Node) -> &'static str {
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    ctx.walk(|handler| {
-        if handler.kind() != "except_clause" || !handler_is_broad(handler, ctx.source) {
+    ctx.walk(&["except_clause"], |handler| {
+        if !handler_is_broad(handler, ctx.source) {
             return;
         }
         let Some(body) = handler_body(handler) else {

@@ -47,8 +47,8 @@ ruff RUF006 (asyncio-dangling-task)."#,
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    ctx.walk(|statement| {
-        if statement.kind() != "expression_statement" || statement.named_child_count() != 1 {
+    ctx.walk(&["expression_statement"], |statement| {
+        if statement.named_child_count() != 1 {
             return;
         }
         let Some(call) = statement.named_child(0).filter(|c| c.kind() == "call") else {

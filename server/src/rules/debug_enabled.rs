@@ -74,7 +74,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             }
         }
     }
-    ctx.walk(|node| match node.kind() {
+    ctx.walk(&["call", "assignment"], |node| match node.kind() {
         "call" => {
             let Some(function) = node.child_by_field_name("function") else {
                 return;

@@ -41,10 +41,7 @@ PF302 (debug enabled), ruff S104, bandit B104."#,
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    ctx.walk(|call| {
-        if call.kind() != "call" {
-            return;
-        }
+    ctx.walk(&["call"], |call| {
         let Some(function) = call
             .child_by_field_name("function")
             .filter(|f| f.kind() == "attribute")

@@ -83,10 +83,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().imports_framework {
         return;
     }
-    ctx.walk(|function| {
-        if function.kind() != "function_definition" {
-            return;
-        }
+    ctx.walk(&["function_definition"], |function| {
         if !decorators(function)
             .into_iter()
             .any(|d| is_catch_all(ctx, d))

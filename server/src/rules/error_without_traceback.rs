@@ -52,8 +52,8 @@ ruff TRY400 (error-instead-of-exception), pylint W1201 family."#,
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    ctx.walk(|call| {
-        if call.kind() != "call" || log_method(ctx, call) != Some("error") {
+    ctx.walk(&["call"], |call| {
+        if log_method(ctx, call) != Some("error") {
             return;
         }
         let Some(handler) = enclosing_handler(call) else {

@@ -162,7 +162,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().imports_framework {
         return;
     }
-    ctx.walk(|node| {
+    ctx.walk(&["except_clause", "function_definition"], |node| {
         let (body, name, broad) = match node.kind() {
             "except_clause" => (
                 handler_body(node),

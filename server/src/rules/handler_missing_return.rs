@@ -177,8 +177,8 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().serves_requests() {
         return;
     }
-    ctx.walk(|function| {
-        if function.kind() != "function_definition" || ctx.handler_kind(function).is_none() {
+    ctx.walk(&["function_definition"], |function| {
+        if ctx.handler_kind(function).is_none() {
             return;
         }
         let Some(body) = function.child_by_field_name("body") else {

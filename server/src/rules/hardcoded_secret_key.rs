@@ -105,7 +105,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             )),
         ));
     };
-    ctx.walk(|node| match node.kind() {
+    ctx.walk(&["assignment", "call"], |node| match node.kind() {
         "assignment" => {
             let (Some(left), Some(right)) = (
                 node.child_by_field_name("left"),

@@ -48,10 +48,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if ctx.mentions("MAX_CONTENT_LENGTH") || ctx.mentions(".config.from_") {
         return;
     }
-    ctx.walk(|assignment| {
-        if assignment.kind() != "assignment" {
-            return;
-        }
+    ctx.walk(&["assignment"], |assignment| {
         let (Some(left), Some(right)) = (
             assignment.child_by_field_name("left"),
             assignment.child_by_field_name("right"),

@@ -211,10 +211,7 @@ const TARGETS: &[Target] = &[
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // Names bound only to sessions with no adapter mounted (the file's facts).
     let sessions = ctx.facts().sessions();
-    ctx.walk(|node| {
-        if node.kind() != "call" {
-            return;
-        }
+    ctx.walk(&["call"], |node| {
         let Some(function) = node.child_by_field_name("function") else {
             return;
         };

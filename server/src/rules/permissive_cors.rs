@@ -303,10 +303,7 @@ fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) 
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    ctx.walk(|node| {
-        if node.kind() != "call" {
-            return;
-        }
+    ctx.walk(&["call"], |node| {
         let Some(function) = node.child_by_field_name("function") else {
             return;
         };

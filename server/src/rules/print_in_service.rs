@@ -68,10 +68,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().serves_requests() || ctx.imports().get("print").is_some() {
         return;
     }
-    ctx.walk(|call| {
-        if call.kind() != "call" {
-            return;
-        }
+    ctx.walk(&["call"], |call| {
         let Some(function) = call
             .child_by_field_name("function")
             .filter(|f| f.kind() == "identifier" && ctx.text(*f) == "print")

@@ -50,6 +50,10 @@ pub struct QueryRule {
     query: Query,
     /// Whether a pattern names the `module` node, so that a match may span analysis units.
     spans_units: bool,
+    /// The node kinds the patterns start at, when every pattern starts with a named node kind:
+    /// the query then runs anchored at those nodes of the shared walk instead of visiting every
+    /// node of the file with its own cursor (most of its cost).
+    roots: Option<Vec<String>>,
     diagnostic: u32,
     fixer: Option<QueryFix>,
     message: &'static str,
@@ -216,6 +220,7 @@ impl QueryRule {
             }
         }
         let message = field("message")?;
+        let roots = pattern_roots(&query, text);
         let spans_units = text
             .lines()
             .filter(|l| !l.trim_start().starts_with(';'))
@@ -224,6 +229,7 @@ impl QueryRule {
             let rule = QueryRule {
                 query,
                 spans_units,
+                roots,
                 diagnostic,
                 fixer: header.fixer,
                 message: header.message,
@@ -267,6 +273,7 @@ impl QueryRule {
             QueryRule {
                 query,
                 spans_units,
+                roots,
                 diagnostic,
                 fixer,
                 message,
@@ -283,8 +290,36 @@ impl QueryRule {
     /// Runs the query over the file and appends a finding per surviving match.
     pub fn run(&self, ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         let mut cursor = QueryCursor::new();
+        match &self.roots {
+            Some(kinds) => {
+                // A match of a pattern that starts at kind K starts at a node of kind K: run the
+                // query at each such node, matching there only (not again at its descendants,
+                // which the walk reaches in turn).
+                cursor.set_max_start_depth(Some(0));
+                let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+                ctx.walk(&kinds, |node| {
+                    self.run_at(&mut cursor, node, ctx, meta, out)
+                });
+            }
+            None => {
+                for root in ctx.region_roots() {
+                    self.run_at(&mut cursor, root, ctx, meta, out);
+                }
+            }
+        }
+    }
+
+    /// Appends a finding per surviving match of the query under `root`.
+    fn run_at(
+        &self,
+        cursor: &mut QueryCursor,
+        root: Node,
+        ctx: &Context,
+        meta: &'static RuleMeta,
+        out: &mut Vec<Finding>,
+    ) {
         let names = self.query.capture_names();
-        for root in ctx.region_roots() {
+        {
             let mut matches = cursor.matches(&self.query, root, ctx.source.as_bytes());
             while let Some(m) = matches.next() {
                 let mut nodes = HashMap::new();
@@ -365,6 +400,32 @@ impl QueryRule {
             }
         })
     }
+}
+
+/// The node kind each pattern of `query` starts at, if every pattern starts with one: `(kind …`.
+/// Anything else at the start of a pattern (an alternation `[`, a wildcard `_`, a grouping `((`,
+/// an anonymous `"node"`), or a kind no node has as its own (a supertype such as `expression`,
+/// `ERROR`), gives `None`, and the query runs over whole subtrees.
+fn pattern_roots(query: &Query, text: &str) -> Option<Vec<String>> {
+    let language = crate::parse::language();
+    let mut kinds: Vec<String> = Vec::new();
+    for pattern in 0..query.pattern_count() {
+        let start = query.start_byte_for_pattern(pattern);
+        let rest = text.get(start..)?.trim_start().strip_prefix('(')?;
+        let kind: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let id = language.id_for_node_kind(&kind, true);
+        let concrete = id != 0 && usize::from(id) < language.node_kind_count();
+        if !concrete || language.node_kind_is_supertype(id) {
+            return None;
+        }
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Some(kinds)
 }
 
 /// The range to underline for a captured node: all of it, or only its first line when it spans

@@ -57,8 +57,8 @@ const CONTROL_FLOW: &[&str] = &[
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    ctx.walk(|raise| {
-        if raise.kind() != "raise_statement" || raise.child_by_field_name("cause").is_some() {
+    ctx.walk(&["raise_statement"], |raise| {
+        if raise.child_by_field_name("cause").is_some() {
             return;
         }
         let Some(raised) = raise.named_child(0) else {

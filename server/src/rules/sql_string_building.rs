@@ -290,10 +290,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             None,
         ));
     };
-    ctx.walk(|scope| {
-        if !matches!(scope.kind(), "function_definition" | "module") {
-            return;
-        }
+    ctx.walk(&["function_definition", "module"], |scope| {
         let Some(body) = (if scope.kind() == "module" {
             Some(scope)
         } else {

@@ -104,7 +104,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     }
     let mut found = Vec::new();
     let out_all = &mut found;
-    ctx.walk(|node| match node.kind() {
+    ctx.walk(&["call", "assignment"], |node| match node.kind() {
         "call" => {
             let args = CallArgs::of(node, ctx.source);
             if let Some(value) = args.keyword("verify") {

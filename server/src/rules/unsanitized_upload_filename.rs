@@ -82,10 +82,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().imports_framework {
         return;
     }
-    ctx.walk(|function| {
-        if function.kind() != "function_definition" {
-            return;
-        }
+    ctx.walk(&["function_definition"], |function| {
         let Some(body) = function.child_by_field_name("body") else {
             return;
         };

@@ -343,9 +343,5 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if ctx.is_whole_file() {
         check_block(ctx, meta, ctx.root(), out);
     }
-    ctx.walk(|n| {
-        if n.kind() == "block" {
-            check_block(ctx, meta, n, out);
-        }
-    });
+    ctx.walk(&["block"], |n| check_block(ctx, meta, n, out));
 }
