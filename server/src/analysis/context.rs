@@ -9,7 +9,7 @@ use tree_sitter::{Node, Tree};
 
 use super::facts::{self, walk_unit, FileFacts};
 use super::kinds::KindSet;
-use super::semantic::{walk, Imports};
+use super::semantic::{module_assignments, module_assignments_of, walk, Imports, ModuleAssignment};
 use super::settings::{FileSettings, RuleOptions};
 use super::units::{units, Unit};
 use super::web::{handler_kind_of, HandlerKind};
@@ -122,6 +122,21 @@ impl<'a> Context<'a> {
         match &self.region {
             None => vec![self.root()],
             Some(units) => units.iter().map(|u| u.node).collect(),
+        }
+    }
+
+    /// The module-level `name = value` assignments under analysis: all of them, or after an edit
+    /// those among the units it touched. Rules about settings (`DEBUG = True`) start here.
+    pub fn module_assignments(&self) -> Vec<ModuleAssignment<'a>> {
+        let root = self.root();
+        match &self.region {
+            None => module_assignments(root),
+            Some(units) => module_assignments_of(
+                units
+                    .iter()
+                    .map(|u| u.node)
+                    .filter(|n| n.parent() == Some(root)),
+            ),
         }
     }
 

@@ -205,7 +205,14 @@ pub struct ModuleAssignment<'t> {
 /// Every top-level assignment to a plain name, in order (`x = 1`, not `a.b = 1` or `x: int`).
 pub fn module_assignments(root: Node<'_>) -> Vec<ModuleAssignment<'_>> {
     let mut cursor = root.walk();
-    root.named_children(&mut cursor)
+    module_assignments_of(root.named_children(&mut cursor))
+}
+
+/// The `name = value` assignments among the given module-level statements.
+pub fn module_assignments_of<'t>(
+    statements: impl Iterator<Item = Node<'t>>,
+) -> Vec<ModuleAssignment<'t>> {
+    statements
         .filter_map(|statement| {
             let assignment = statement
                 .named_child(0)

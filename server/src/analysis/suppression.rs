@@ -15,7 +15,28 @@ use std::ops::Range;
 
 use super::{Context, Edit, Finding, Fix, Safety};
 use crate::rules;
-use crate::text::position::{LineIndex, PositionEncoding};
+
+/// Lines are named by the byte they start at: suppression only asks whether two positions are on
+/// the same line, and finding a line's start is a short scan back, where numbering lines would
+/// index the whole file on every analysis (every keystroke).
+fn line_start(source: &str, byte: usize) -> usize {
+    let byte = byte.min(source.len());
+    memchr::memrchr2(b'\n', b'\r', &source.as_bytes()[..byte]).map_or(0, |i| i + 1)
+}
+
+/// The end of the line starting at `start`, before its line break.
+fn line_end(source: &str, start: usize) -> usize {
+    let rest = source.as_bytes().get(start..).unwrap_or_default();
+    memchr::memchr2(b'\n', b'\r', rest).map_or(source.len(), |i| start + i)
+}
+
+/// The start of the line after the one ending at `end` (`end` itself at the end of the text).
+fn next_line(source: &str, end: usize) -> usize {
+    match source.as_bytes().get(end..end + 2) {
+        Some(b"\r\n") => end + 2,
+        _ => (end + 1).min(source.len()),
+    }
+}
 
 /// What a directive silences.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +53,7 @@ pub enum Scope {
 #[derive(Debug, Clone)]
 pub struct Directive {
     pub scope: Scope,
-    /// The zero-based line the comment is on.
+    /// The line the comment is on, named by the byte it starts at.
     pub line: usize,
     /// The codes it names; `None` silences every code.
     pub codes: Option<Vec<String>>,
@@ -107,30 +128,24 @@ fn parse_comment(text: &str, start: usize, line: usize, out: &mut Vec<Directive>
 }
 
 /// Every suppression directive in the file.
-pub fn directives(ctx: &Context, index: &LineIndex) -> Vec<Directive> {
+pub fn directives(ctx: &Context) -> Vec<Directive> {
     let mut comments = Vec::new();
     super::semantic::walk(ctx.root(), |n| {
         if n.kind() == "comment" {
             comments.push(n.byte_range());
         }
     });
-    directives_in(ctx, index, &comments)
+    directives_in(ctx, &comments)
 }
 
 /// The directives of the given comments (byte ranges of `comment` nodes, in order).
-pub fn directives_in(
-    ctx: &Context,
-    index: &LineIndex,
-    comments: &[Range<usize>],
-) -> Vec<Directive> {
+pub fn directives_in(ctx: &Context, comments: &[Range<usize>]) -> Vec<Directive> {
     let mut out = Vec::new();
     for comment in comments {
         let Some(text) = ctx.source.get(comment.clone()) else {
             continue;
         };
-        let line = index
-            .line_col(ctx.source, comment.start, PositionEncoding::Utf8)
-            .line as usize;
+        let line = line_start(ctx.source, comment.start);
         let first = out.len();
         parse_comment(text, comment.start, line, &mut out);
         // A directive that is the whole comment takes the white space before it along, so
@@ -145,14 +160,11 @@ pub fn directives_in(
     out
 }
 
-/// The line a finding starting at `byte` is suppressed on (see the module doc).
-pub fn suppression_line(ctx: &Context, index: &LineIndex, byte: usize) -> usize {
-    let mut line = index
-        .line_col(ctx.source, byte, PositionEncoding::Utf8)
-        .line as usize;
+/// The line a finding starting at `byte` is suppressed on (see the module doc), by its start.
+pub fn suppression_line(ctx: &Context, byte: usize) -> usize {
+    let mut line = line_start(ctx.source, byte);
     for _ in 0..10_000 {
-        let content = index.line_range(ctx.source, line);
-        let end = content.end;
+        let end = line_end(ctx.source, line);
         // A string token that starts before the line end and goes on after it.
         let mut node = ctx
             .root()
@@ -166,13 +178,11 @@ pub fn suppression_line(ctx: &Context, index: &LineIndex, byte: usize) -> usize 
             node = n.parent();
         }
         if let Some(string_end) = string_end {
-            line = index
-                .line_col(ctx.source, string_end, PositionEncoding::Utf8)
-                .line as usize;
+            line = line_start(ctx.source, string_end);
             continue;
         }
-        if ctx.source[content].trim_end().ends_with('\\') {
-            line += 1;
+        if ctx.source[line..end].trim_end().ends_with('\\') && end < ctx.source.len() {
+            line = next_line(ctx.source, end);
             continue;
         }
         break;
@@ -187,8 +197,7 @@ pub fn apply(ctx: &Context, findings: Vec<Finding>, comments: &[Range<usize>]) -
     if comments.is_empty() {
         return findings;
     }
-    let index = LineIndex::new(ctx.source);
-    let directives = directives_in(ctx, &index, comments);
+    let directives = directives_in(ctx, comments);
     if directives.is_empty() {
         return findings;
     }
@@ -196,7 +205,7 @@ pub fn apply(ctx: &Context, findings: Vec<Finding>, comments: &[Range<usize>]) -
     let mut used: Vec<Vec<&'static str>> = vec![Vec::new(); directives.len()];
     let mut kept = Vec::with_capacity(findings.len());
     for finding in findings {
-        let line = suppression_line(ctx, &index, finding.range.start);
+        let line = suppression_line(ctx, finding.range.start);
         let code = finding.rule.code;
         let hit = directives.iter().position(|d| {
             let names = |c: &str| match &d.codes {
@@ -305,10 +314,9 @@ pub fn apply(ctx: &Context, findings: Vec<Finding>, comments: &[Range<usize>]) -
 /// The edit behind "Ignore PF### on this line": extends an existing `# preflight: ignore[…]` on the
 /// finding's suppression line, or appends a new directive after the line's code and comment.
 pub fn ignore_edit(ctx: &Context, finding: &Finding) -> Option<Edit> {
-    let index = LineIndex::new(ctx.source);
-    let line = suppression_line(ctx, &index, finding.range.start);
+    let line = suppression_line(ctx, finding.range.start);
     let code = finding.rule.code;
-    let existing = directives(ctx, &index)
+    let existing = directives(ctx)
         .into_iter()
         .find(|d| d.scope == Scope::Line && d.line == line);
     if let Some(d) = existing {
@@ -318,8 +326,10 @@ pub fn ignore_edit(ctx: &Context, finding: &Finding) -> Option<Edit> {
         let sep = if codes.is_empty() { "" } else { ", " };
         return Some(Edit::insert(close, format!("{sep}{code}")));
     }
-    let content = index.line_range(ctx.source, line);
-    let end = content.start + ctx.source[content].trim_end().len();
+    let end = line
+        + ctx.source[line..line_end(ctx.source, line)]
+            .trim_end()
+            .len();
     Some(Edit::insert(end, format!("  # preflight: ignore[{code}]")))
 }
 

@@ -234,13 +234,21 @@ impl Shared {
         }
         let joined = tokio::task::spawn_blocking(move || {
             let tree = snapshot.tree?;
-            Some(analysis::incremental::analyze(
+            let started = Instant::now();
+            let result = analysis::incremental::analyze(
                 &snapshot.text,
                 &tree,
                 &settings,
                 Some(Instant::now() + budget),
                 snapshot.cache.as_deref(),
-            ))
+            );
+            tracing::debug!(
+                version,
+                incremental = result.0.incremental,
+                micros = started.elapsed().as_micros() as u64,
+                "analysed"
+            );
+            Some(result)
         })
         .await;
         let mut next_cache = None;
@@ -387,6 +395,7 @@ impl Shared {
     fn schedule(self: &Arc<Self>, uri: Uri, version: i32, delay: Duration) {
         let this = self.clone();
         tokio::spawn(async move {
+            let scheduled = Instant::now();
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
@@ -423,9 +432,16 @@ impl Shared {
                 );
                 diagnostics
             };
+            let count = diagnostics.len();
             this.client
                 .publish_diagnostics(uri, diagnostics, Some(analysis.version))
                 .await;
+            tracing::debug!(
+                version = analysis.version,
+                diagnostics = count,
+                micros = scheduled.elapsed().as_micros() as u64,
+                "published"
+            );
         });
     }
 }
@@ -666,8 +682,14 @@ impl LanguageServer for Backend {
                     );
                     entry.published = None;
                 }
+                let started = Instant::now();
                 match entry.doc.apply_changes(version, &changes, self.encoding()) {
                     Ok(applied) => {
+                        tracing::debug!(
+                            version,
+                            micros = started.elapsed().as_micros() as u64,
+                            "edit applied (text, tree, changed ranges)"
+                        );
                         entry.analysis = None;
                         // The cache follows the text edit by edit, so the next analysis can
                         // reuse what the edits did not touch.

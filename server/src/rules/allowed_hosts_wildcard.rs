@@ -1,7 +1,7 @@
 //! PF304 allowed-hosts-wildcard: Django accepting any `Host` header.
 
 use super::RuleMeta;
-use crate::analysis::semantic::{module_assignments, string_literal_value};
+use crate::analysis::semantic::string_literal_value;
 use crate::analysis::{Context, Finding, Fix, Safety, Severity};
 use crate::fix::imports::ensure_module_import;
 
@@ -41,7 +41,7 @@ Django's `check --deploy`."#,
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    for assignment in module_assignments(ctx.root()) {
+    for assignment in ctx.module_assignments() {
         if ctx.text(assignment.name) != "ALLOWED_HOSTS"
             || !matches!(assignment.value.kind(), "list" | "tuple")
         {

@@ -1,7 +1,7 @@
 //! PF302 debug-enabled: debuggers and auto-reload switched on in code.
 
 use super::RuleMeta;
-use crate::analysis::semantic::{module_assignments, CallArgs};
+use crate::analysis::semantic::CallArgs;
 use crate::analysis::web::is_flask_app;
 use crate::analysis::{Context, Finding, Safety, Severity};
 use crate::fix::read_from_env;
@@ -64,7 +64,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             .qualified_names()
             .all(|q| !q.starts_with("flask"))
     {
-        for assignment in module_assignments(ctx.root()) {
+        for assignment in ctx.module_assignments() {
             if ctx.text(assignment.name) == "DEBUG" && assignment.value.kind() == "true" {
                 report(
                     assignment.value,

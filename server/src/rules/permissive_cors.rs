@@ -3,9 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
-use crate::analysis::semantic::{
-    is_string_literal, module_assignments, walk, CallArgs, ModuleAssignment,
-};
+use crate::analysis::semantic::{is_string_literal, walk, CallArgs, ModuleAssignment};
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::arguments::add_keyword_argument;
 use crate::fix::imports::ensure_module_import;
@@ -257,22 +255,23 @@ fn check_middleware(ctx: &Context, meta: &'static RuleMeta, call: Node, out: &mu
 
 fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     let root = ctx.root();
-    let mut cursor = root.walk();
-    let statements: Vec<Node> = root.named_children(&mut cursor).collect();
-    let lists_origins = statements.iter().any(|s| {
-        let text = ctx.text(*s);
-        text.starts_with("CORS_ALLOWED_ORIGINS") || text.starts_with("CORS_ORIGIN_WHITELIST")
-    });
     for ModuleAssignment {
         assignment: assign,
         name: left,
         value: right,
         ..
-    } in module_assignments(root)
+    } in ctx.module_assignments()
     {
         if !DJANGO_SETTINGS.contains(&ctx.text(left)) || right.kind() != "true" {
             continue;
         }
+        // The other settings are read from the whole module, whatever part is under analysis.
+        let mut cursor = root.walk();
+        let statements: Vec<Node> = root.named_children(&mut cursor).collect();
+        let lists_origins = statements.iter().any(|s| {
+            let text = ctx.text(*s);
+            text.starts_with("CORS_ALLOWED_ORIGINS") || text.starts_with("CORS_ORIGIN_WHITELIST")
+        });
         let credentials = statements.iter().any(|s| {
             let t = ctx.text(*s).replace(' ', "");
             t.starts_with("CORS_ALLOW_CREDENTIALS=True")
