@@ -21,6 +21,7 @@ struct Sample {
     apply: Duration,
     analyse: Duration,
     incremental: bool,
+    full_reason: Option<&'static str>,
 }
 
 fn percentile(values: &mut [Duration], p: f64) -> Duration {
@@ -108,6 +109,14 @@ fn main() {
             cache.as_ref(),
         );
         cache = next;
+        if std::env::var_os("PREFLIGHT_BENCH_VERBOSE").is_some() {
+            if let Some(reason) = analysis.full_reason {
+                println!(
+                    "edit {i} {:?} at {}: full path, {reason}",
+                    edit["text"], range["start"]
+                );
+            }
+        }
         samples.push(Sample {
             kind: edit["kind"]
                 .as_str()
@@ -119,6 +128,7 @@ fn main() {
             apply,
             analyse: started.elapsed(),
             incremental: analysis.incremental,
+            full_reason: analysis.full_reason,
         });
     }
     println!(
@@ -138,5 +148,17 @@ fn main() {
                 .filter(|s| s.kind == kind)
                 .collect::<Vec<_>>(),
         );
+    }
+    let mut reasons: Vec<&str> = samples.iter().filter_map(|s| s.full_reason).collect();
+    reasons.sort();
+    let mut counted: Vec<(usize, &str)> = Vec::new();
+    for reason in reasons {
+        match counted.last_mut() {
+            Some((n, r)) if *r == reason => *n += 1,
+            _ => counted.push((1, reason)),
+        }
+    }
+    for (n, reason) in counted {
+        println!("full path: {n:>4} × {reason}");
     }
 }

@@ -89,6 +89,17 @@ const PIECES: &[&str] = &[
     "except Exception:\n",
     "timeout=5, ",
     "class K:\n    def m(self):\n        pass\n",
+    // Module-level code that other statements and the fixes read.
+    "logger = logging.getLogger(__name__)\n",
+    "log = 1\n",
+    "\"\"\"Docs.\"\"\"\n",
+    "q = f\"SELECT {x}\"\n",
+    "cur.execute(q)\n",
+    "wb = load_workbook(p)\nwb.close()\nwb.active\n",
+    "ALLOWED_HOSTS = ['*']\n",
+    "DEBUG = True\n",
+    "CORS_ALLOW_ALL_ORIGINS = True\n",
+    "from openpyxl import load_workbook\n",
 ];
 
 #[derive(Debug, Clone)]

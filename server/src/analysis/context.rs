@@ -26,6 +26,9 @@ pub struct Context<'a> {
     facts: OnceCell<FileFacts>,
     /// The units to analyse; `None` is the whole file.
     region: Option<Vec<Unit<'a>>>,
+    /// Whether all module-level code is under analysis (the whole file, or a region holding every
+    /// unit of module-level code), so that flows across module-level statements are checked.
+    module_code: bool,
     resolved_calls: OnceCell<Vec<ResolvedCall<'a>>>,
     /// Every node of the region in document order with its kind id, from one tree walk shared
     /// by all rules.
@@ -59,6 +62,7 @@ impl<'a> Context<'a> {
             given_facts: None,
             facts: OnceCell::new(),
             region: None,
+            module_code: true,
             resolved_calls: OnceCell::new(),
             nodes: OnceCell::new(),
             handler_kinds: RefCell::default(),
@@ -75,9 +79,16 @@ impl<'a> Context<'a> {
     ) -> Self {
         Context {
             given_facts: Some(facts),
+            module_code: region.is_none(),
             region,
             ..Self::with_settings(source, tree, settings)
         }
+    }
+
+    /// Declares that the region holds every unit of module-level code.
+    pub fn with_module_code(mut self) -> Self {
+        self.module_code = true;
+        self
     }
 
     /// The facts of the whole file.
@@ -103,6 +114,12 @@ impl<'a> Context<'a> {
             match &self.region {
                 None => walk(self.root(), |n| nodes.push((n, n.kind_id()))),
                 Some(units) => {
+                    // The module itself stands for the module-level scope, which rules treat
+                    // like a function body.
+                    if self.module_code {
+                        let root = self.root();
+                        nodes.push((root, root.kind_id()));
+                    }
                     for unit in units {
                         walk_unit(unit, |n| nodes.push((n, n.kind_id())));
                     }
@@ -140,9 +157,10 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Whether the whole file is under analysis.
-    pub fn is_whole_file(&self) -> bool {
-        self.region.is_none()
+    /// Whether every unit of module-level code is under analysis: rules that follow values from
+    /// one module-level statement to the next check the module scope only then.
+    pub fn covers_module_code(&self) -> bool {
+        self.module_code
     }
 
     /// How `function` handles requests, if it does (memoised: several rules ask).

@@ -7,7 +7,7 @@
 //! must read it through these facts, or from `Code` units, whose whole text is part of the facts.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -47,8 +47,12 @@ pub struct UnitFacts {
     pub imports: Vec<(String, String)>,
     /// Module-level names bound by assignment, `def` or `class` (they shadow imports).
     pub shadowed: Vec<String>,
-    /// For `Code` and `ClassHeader` units, a hash of the text: rules read such code across units.
-    pub code_hash: u64,
+    /// Module-level names bound to a new logger (`logger = logging.getLogger(__name__)`): the
+    /// fixes that log reuse them.
+    pub loggers: Vec<String>,
+    /// For a class header, a hash of its text: its methods are read in its light (a view's base
+    /// class), so a change re-analyses the file.
+    pub header_hash: u64,
     /// Well-known settings names assigned at module level.
     pub settings_names: u32,
     /// A top-level `def test_*`.
@@ -87,8 +91,12 @@ pub struct FileFacts {
     mentions: u32,
     flask_apps: HashSet<String>,
     sessions: HashSet<String>,
-    /// Hash of the text of every `Code` and `ClassHeader` unit, in order.
-    code: u64,
+    /// Every name bound at module level (assignments, `def`, `class`), each with whether that
+    /// binding makes a logger (a name bound both ways is there twice): fixes decide from them
+    /// whether a logger or an import can be added, so a cached fix must not outlive them.
+    bound: BTreeSet<(String, bool)>,
+    /// Hash of every class header's text, in order.
+    class_headers: u64,
 }
 
 impl FileFacts {
@@ -108,6 +116,44 @@ impl FileFacts {
     /// Whether `name` is bound to a Flask or Quart application somewhere in the file.
     pub fn binds_flask_app(&self, name: &str) -> bool {
         self.flask_apps.contains(name)
+    }
+
+    /// Whether an analysis made with `other` holds for these facts: they are equal, except for
+    /// module-level names no fix can reuse or collide with (typing a function's name changes them
+    /// at every keystroke). `logger_name` is the configured name of a new logger.
+    pub fn same_as(&self, other: &FileFacts, logger_name: &str) -> bool {
+        let relevant = |(name, logger): &&(String, bool)| {
+            *logger
+                || name == logger_name
+                || crate::fix::imports::LOGGER_NAMES.contains(&name.as_str())
+        };
+        let FileFacts {
+            imports,
+            imports_framework,
+            imports_django,
+            serves_requests,
+            is_settings_module,
+            has_test_function,
+            mentions,
+            flask_apps,
+            sessions,
+            bound,
+            class_headers,
+        } = self;
+        *imports == other.imports
+            && *imports_framework == other.imports_framework
+            && *imports_django == other.imports_django
+            && *serves_requests == other.serves_requests
+            && *is_settings_module == other.is_settings_module
+            && *has_test_function == other.has_test_function
+            && *mentions == other.mentions
+            && *flask_apps == other.flask_apps
+            && *sessions == other.sessions
+            && *class_headers == other.class_headers
+            && bound
+                .iter()
+                .filter(relevant)
+                .eq(other.bound.iter().filter(relevant))
     }
 
     /// Names bound only to requests sessions that have no adapter mounted.
@@ -135,7 +181,7 @@ impl FileFacts {
     /// Merges the facts of every unit, in document order.
     pub fn merge<'a>(units: impl Iterator<Item = &'a UnitFacts> + Clone) -> FileFacts {
         let mut facts = FileFacts::from_imports(merge_imports(units.clone()));
-        let mut code = DefaultHasher::new();
+        let mut headers = DefaultHasher::new();
         let mut settings = 0;
         let mut others = HashSet::new();
         let mut mounts = Vec::new();
@@ -144,8 +190,11 @@ impl FileFacts {
             facts.has_test_function |= u.test_function;
             facts.mentions |= u.mentions;
             settings += u.settings_names;
-            if u.code_hash != 0 {
-                u.code_hash.hash(&mut code);
+            for name in &u.shadowed {
+                facts.bound.insert((name.clone(), u.loggers.contains(name)));
+            }
+            if u.header_hash != 0 {
+                u.header_hash.hash(&mut headers);
             }
             facts.flask_apps.extend(u.flask_apps.iter().cloned());
             facts.sessions.extend(u.sessions.iter().cloned());
@@ -153,7 +202,7 @@ impl FileFacts {
             mounts.extend(u.mount_prefixes.iter());
         }
         facts.is_settings_module = settings >= 2;
-        facts.code = code.finish();
+        facts.class_headers = headers.finish();
         facts.sessions.retain(|name| {
             !others.contains(&hash_str(name))
                 && !mounts.iter().any(|prefix| prefix.ends_with(name.as_str()))
@@ -214,6 +263,8 @@ struct Raw<'t> {
     data: UnitData,
     functions: Vec<Node<'t>>,
     bindings: Vec<(Node<'t>, Node<'t>)>,
+    /// A module-level `name = value`, whose value may make a logger.
+    module_assignment: Option<(Node<'t>, Node<'t>)>,
 }
 
 fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
@@ -221,9 +272,9 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
     let mut data = UnitData::default();
     let facts = &mut data.facts;
     let at_module_level = unit.node.parent().is_some_and(|p| p.kind() == "module");
-    let is_comment = unit.node.kind() == "comment";
-    if matches!(unit.kind, UnitKind::Code | UnitKind::ClassHeader) && !is_comment {
-        facts.code_hash = hash_str(text) | 1;
+    let mut module_assignment = None;
+    if unit.kind == UnitKind::ClassHeader {
+        facts.header_hash = hash_str(text) | 1;
     }
     for (i, finder) in FINDERS.iter().enumerate() {
         if finder.find(text.as_bytes()).is_some() {
@@ -267,6 +318,8 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
                         {
                             let name = source.get(left.byte_range()).unwrap_or("");
                             facts.shadowed.push(name.to_string());
+                            module_assignment =
+                                assignment.child_by_field_name("right").map(|r| (left, r));
                             if SETTINGS_NAMES.contains(&name) {
                                 facts.settings_names += 1;
                             }
@@ -316,6 +369,7 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
         data,
         functions,
         bindings,
+        module_assignment,
     }
 }
 
@@ -325,6 +379,7 @@ fn second_phase(raw: Raw, facts: &FileFacts, source: &str) -> UnitData {
         mut data,
         functions,
         bindings,
+        module_assignment,
     } = raw;
     if facts.imports_framework {
         data.facts.has_handler = functions
@@ -332,6 +387,16 @@ fn second_phase(raw: Raw, facts: &FileFacts, source: &str) -> UnitData {
             .any(|f| web::handler_kind_of(facts, source, *f).is_some());
     }
     let text = |n: Node| source.get(n.byte_range()).unwrap_or("");
+    if let Some((name, value)) = module_assignment {
+        let makes_logger = (value.kind() == "call")
+            .then(|| value.child_by_field_name("function"))
+            .flatten()
+            .and_then(|f| facts.imports.resolve(f, source))
+            .is_some_and(|q| crate::fix::imports::LOGGER_FACTORIES.contains(&q.as_str()));
+        if makes_logger {
+            data.facts.loggers.push(text(name).to_string());
+        }
+    }
     for (target, value) in bindings {
         let callee = (value.kind() == "call")
             .then(|| value.child_by_field_name("function"))
@@ -415,6 +480,12 @@ mod tests {
         let renamed = facts("import os\ndef os():\n    pass\n");
         assert_ne!(before, renamed, "a def named like an import shadows it");
         let code = facts("import os\nX = 1\ndef f():\n    x = 1\n");
-        assert_ne!(before, code, "module-level code is part of the facts");
+        assert_ne!(before, code, "module-level names are part of the facts");
+        let logger = facts("import logging\nlogger = logging.getLogger(__name__)\n");
+        let other = facts("import logging\nlogger = logging.getLogger\n");
+        assert_ne!(
+            logger, other,
+            "a fix reuses a module logger, not any `logger`"
+        );
     }
 }

@@ -28,6 +28,8 @@ use crate::text::document::{Applied, ByteEdit};
 pub struct Cache {
     settings: FileSettings,
     facts: FileFacts,
+    /// [`head_hash`] of the text.
+    head: u64,
     units: Vec<CachedUnit>,
 }
 
@@ -140,12 +142,19 @@ pub fn analyze(
     previous: Option<&Cache>,
 ) -> (Analysis, Option<Cache>) {
     let units = units(tree.root_node());
-    if let Some(previous) = previous.filter(|p| &p.settings == settings) {
-        if let Some(done) = try_incremental(source, tree, settings, deadline, previous, &units) {
-            return done;
+    let reason = match previous {
+        Some(previous) if &previous.settings == settings => {
+            match try_incremental(source, tree, settings, deadline, previous, &units) {
+                Ok(done) => return done,
+                Err(reason) => Some(reason),
+            }
         }
-    }
-    full(source, tree, settings, deadline, &units)
+        Some(_) => Some("settings changed"),
+        None => None,
+    };
+    let (mut analysis, cache) = full(source, tree, settings, deadline, &units);
+    analysis.full_reason = reason;
+    (analysis, cache)
 }
 
 /// The rules to run for this file, split by whether they may run unit by unit.
@@ -239,6 +248,7 @@ fn full(
     let cache = Cache {
         settings: settings.clone(),
         facts: facts.clone(),
+        head: head_hash(units, source),
         units: units
             .iter()
             .zip(data)
@@ -263,7 +273,7 @@ fn full(
     (analysis, cache)
 }
 
-/// Analyses only the dirty units, if the file's facts still hold; `None` means a full analysis
+/// Analyses only the dirty units, if the file's facts still hold; `Err` says why a full analysis
 /// is needed.
 fn try_incremental(
     source: &str,
@@ -272,7 +282,7 @@ fn try_incremental(
     deadline: Option<Instant>,
     previous: &Cache,
     units: &[Unit],
-) -> Option<(Analysis, Option<Cache>)> {
+) -> Result<(Analysis, Option<Cache>), &'static str> {
     // Pair the new units with clean cached ones of the same range (both lists are sorted).
     let mut reused: Vec<Option<&CachedUnit>> = Vec::with_capacity(units.len());
     // Whether each cached unit is reused, by position (the rest are dropped).
@@ -287,12 +297,9 @@ fn try_incremental(
         reused.push(hit.map(|(_, c)| c));
     }
     let dirty: Vec<usize> = (0..units.len()).filter(|&i| reused[i].is_none()).collect();
-    // Module- and class-level code is read across units: re-analysing it alone is not enough.
-    if dirty
-        .iter()
-        .any(|&i| units[i].kind != UnitKind::Def && units[i].node.kind() != "comment")
-    {
-        return None;
+    let head = head_hash(units, source);
+    if head != previous.head {
+        return Err("the top of the module changed");
     }
     let fresh: Vec<UnitData> = dirty
         .iter()
@@ -320,6 +327,7 @@ fn try_incremental(
         }
     }
     let same = dropped == added;
+    let mut merged = None;
     if !same {
         let mut fresh_iter = fresh.iter();
         let all: Vec<&UnitData> = reused
@@ -328,47 +336,72 @@ fn try_incremental(
                 Some(c) => Some(&*c.data),
                 None => fresh_iter.next(),
             })
-            .collect::<Option<Vec<_>>>()?;
+            .collect::<Option<Vec<_>>>()
+            .ok_or("units out of step")?;
         let facts = FileFacts::merge(all.iter().map(|d| &d.facts));
-        if facts != previous.facts {
-            return None;
+        if !facts.same_as(&previous.facts, &settings.options.logger_name) {
+            return Err("the file's facts changed");
         }
+        merged = Some(facts);
     }
-    let region: Vec<Unit> = dirty.iter().map(|&i| units[i]).collect();
+    let facts = merged.unwrap_or_else(|| previous.facts.clone());
+    // Module-level code is read across its statements (a value flows from one to the next,
+    // settings are read together): when some of it changed, all of it is analysed again, with the
+    // dirty functions. Functions only see it through the facts, which held.
+    let code_changed = dirty
+        .iter()
+        .any(|&i| units[i].kind == UnitKind::Code && units[i].node.kind() != "comment");
+    let analysed: Vec<usize> = if code_changed {
+        (0..units.len())
+            .filter(|&i| reused[i].is_none() || units[i].kind == UnitKind::Code)
+            .collect()
+    } else {
+        dirty
+    };
+    let region: Vec<Unit> = analysed.iter().map(|&i| units[i]).collect();
     let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
-    let ctx = Context::with_facts(source, tree, settings, &previous.facts, Some(region));
-    let whole_ctx = Context::with_facts(source, tree, settings, &previous.facts, None);
+    let mut ctx = Context::with_facts(source, tree, settings, &facts, Some(region));
+    if code_changed {
+        ctx = ctx.with_module_code();
+    }
+    let whole_ctx = Context::with_facts(source, tree, settings, &facts, None);
     let (local, whole, skipped) = run_all(&ctx, &whole_ctx, deadline);
-    let mut per_dirty: Vec<Vec<Finding>> = vec![Vec::new(); dirty.len()];
+    let mut per_analysed: Vec<Vec<Finding>> = vec![Vec::new(); analysed.len()];
     for f in local {
         let at = unit_index(&ranges, f.range.start);
-        if let Ok(k) = dirty.binary_search(&at) {
-            per_dirty[k].push(f);
+        if let Ok(k) = analysed.binary_search(&at) {
+            per_analysed[k].push(f);
         }
     }
     let mut fresh = fresh.into_iter();
-    let mut per_dirty = per_dirty.into_iter();
+    let mut per_analysed = analysed.iter().zip(per_analysed).peekable();
     let cache = Cache {
         settings: settings.clone(),
-        facts: previous.facts.clone(),
+        facts: facts.clone(),
+        head,
         units: units
             .iter()
             .zip(&reused)
-            .map(|(u, r)| match r {
-                Some(c) => CachedUnit {
+            .enumerate()
+            .map(|(i, (u, r))| {
+                let findings = per_analysed
+                    .next_if(|(k, _)| **k == i)
+                    .map(|(_, found)| Arc::new(found));
+                let (data, findings) = match (r, findings) {
+                    (Some(c), None) => (Arc::clone(&c.data), Arc::clone(&c.findings)),
+                    (Some(c), Some(found)) => (Arc::clone(&c.data), found),
+                    (None, found) => (
+                        Arc::new(fresh.next().unwrap_or_default()),
+                        found.unwrap_or_default(),
+                    ),
+                };
+                CachedUnit {
                     range: u.range(),
                     kind: u.kind,
                     dirty: false,
-                    data: Arc::clone(&c.data),
-                    findings: Arc::clone(&c.findings),
-                },
-                None => CachedUnit {
-                    range: u.range(),
-                    kind: u.kind,
-                    dirty: false,
-                    data: Arc::new(fresh.next().unwrap_or_default()),
-                    findings: Arc::new(per_dirty.next().unwrap_or_default()),
-                },
+                    data,
+                    findings,
+                }
             })
             .collect(),
     };
@@ -380,7 +413,36 @@ fn try_incremental(
         .collect();
     let analysis = finish(&whole_ctx, &cache, findings, skipped, true);
     let cache = analysis.skipped_rules.is_empty().then_some(cache);
-    Some((analysis, cache))
+    Ok((analysis, cache))
+}
+
+/// A hash of the top of the module, through the first line of its first ordinary statement: the
+/// comments, docstring and imports after which fixes insert an `import` or a logger (see
+/// `fix::imports`), and the lines around that place. Fixes are cached with their findings, so an
+/// edit there analyses the whole file again.
+fn head_hash(units: &[Unit], source: &str) -> u64 {
+    let mut end = source.len();
+    for unit in units {
+        let node = unit.node;
+        let leading = match node.kind() {
+            "comment"
+            | "future_import_statement"
+            | "import_statement"
+            | "import_from_statement" => true,
+            "expression_statement" => {
+                node.named_child_count() == 1
+                    && node.named_child(0).is_some_and(|n| n.kind() == "string")
+            }
+            _ => false,
+        };
+        if !leading {
+            end = crate::fix::imports::line_end(source, unit.start);
+            break;
+        }
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(source.get(..end).unwrap_or(source), &mut hasher);
+    std::hash::Hasher::finish(&hasher)
 }
 
 /// Sorts, deduplicates, applies suppressions and severity overrides.
@@ -417,5 +479,6 @@ fn finish(
         findings,
         skipped_rules,
         incremental,
+        full_reason: None,
     }
 }

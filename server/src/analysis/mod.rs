@@ -41,6 +41,8 @@ pub struct Analysis {
     pub skipped_rules: Vec<&'static str>,
     /// Whether only the units an edit touched were analysed (the rest came from the cache).
     pub incremental: bool,
+    /// Why the whole file was analysed, when it was and a previous analysis existed.
+    pub full_reason: Option<&'static str>,
 }
 
 /// Like [`analyze`], but stops starting rules once `deadline` has passed, so one pathological file

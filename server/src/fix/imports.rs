@@ -8,12 +8,12 @@ use crate::analysis::semantic::{module_assignments, ModuleAssignment};
 use crate::analysis::{Context, Edit};
 
 /// Names a module logger usually goes by, most common first.
-const LOGGER_NAMES: &[&str] = &[
+pub const LOGGER_NAMES: &[&str] = &[
     "logger", "log", "LOGGER", "_logger", "_log", "LOG", "_LOGGER",
 ];
 
 /// Calls that create a logger with an `.exception()` method.
-const LOGGER_FACTORIES: &[&str] = &[
+pub const LOGGER_FACTORIES: &[&str] = &[
     "logging.getLogger",
     "structlog.get_logger",
     "structlog.getLogger",

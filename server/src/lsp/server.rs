@@ -245,6 +245,7 @@ impl Shared {
             tracing::debug!(
                 version,
                 incremental = result.0.incremental,
+                full_reason = result.0.full_reason,
                 micros = started.elapsed().as_micros() as u64,
                 "analysed"
             );
