@@ -50,9 +50,6 @@ pub struct UnitFacts {
     /// Module-level names bound to a new logger (`logger = logging.getLogger(__name__)`): the
     /// fixes that log reuse them.
     pub loggers: Vec<String>,
-    /// For a class header, a hash of its text: its methods are read in its light (a view's base
-    /// class), so a change re-analyses the file.
-    pub header_hash: u64,
     /// Well-known settings names assigned at module level.
     pub settings_names: u32,
     /// A top-level `def test_*`.
@@ -95,8 +92,6 @@ pub struct FileFacts {
     /// binding makes a logger (a name bound both ways is there twice): fixes decide from them
     /// whether a logger or an import can be added, so a cached fix must not outlive them.
     bound: BTreeSet<(String, bool)>,
-    /// Hash of every class header's text, in order.
-    class_headers: u64,
 }
 
 impl FileFacts {
@@ -138,7 +133,6 @@ impl FileFacts {
             flask_apps,
             sessions,
             bound,
-            class_headers,
         } = self;
         *imports == other.imports
             && *imports_framework == other.imports_framework
@@ -149,7 +143,6 @@ impl FileFacts {
             && *mentions == other.mentions
             && *flask_apps == other.flask_apps
             && *sessions == other.sessions
-            && *class_headers == other.class_headers
             && bound
                 .iter()
                 .filter(relevant)
@@ -181,7 +174,6 @@ impl FileFacts {
     /// Merges the facts of every unit, in document order.
     pub fn merge<'a>(units: impl Iterator<Item = &'a UnitFacts> + Clone) -> FileFacts {
         let mut facts = FileFacts::from_imports(merge_imports(units.clone()));
-        let mut headers = DefaultHasher::new();
         let mut settings = 0;
         let mut others = HashSet::new();
         let mut mounts = Vec::new();
@@ -193,16 +185,13 @@ impl FileFacts {
             for name in &u.shadowed {
                 facts.bound.insert((name.clone(), u.loggers.contains(name)));
             }
-            if u.header_hash != 0 {
-                u.header_hash.hash(&mut headers);
-            }
             facts.flask_apps.extend(u.flask_apps.iter().cloned());
             facts.sessions.extend(u.sessions.iter().cloned());
             others.extend(u.other_bindings.iter().copied());
             mounts.extend(u.mount_prefixes.iter());
         }
         facts.is_settings_module = settings >= 2;
-        facts.class_headers = headers.finish();
+
         facts.sessions.retain(|name| {
             !others.contains(&hash_str(name))
                 && !mounts.iter().any(|prefix| prefix.ends_with(name.as_str()))
@@ -273,9 +262,6 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
     let facts = &mut data.facts;
     let at_module_level = unit.node.parent().is_some_and(|p| p.kind() == "module");
     let mut module_assignment = None;
-    if unit.kind == UnitKind::ClassHeader {
-        facts.header_hash = hash_str(text) | 1;
-    }
     for (i, finder) in FINDERS.iter().enumerate() {
         if finder.find(text.as_bytes()).is_some() {
             facts.mentions |= 1 << i;

@@ -284,18 +284,33 @@ fn try_incremental(
     units: &[Unit],
 ) -> Result<(Analysis, Option<Cache>), &'static str> {
     // Pair the new units with clean cached ones of the same range (both lists are sorted).
-    let mut reused: Vec<Option<&CachedUnit>> = Vec::with_capacity(units.len());
-    // Whether each cached unit is reused, by position (the rest are dropped).
-    let mut kept = vec![false; previous.units.len()];
+    // Each with its position in the cache.
+    let mut paired: Vec<Option<(usize, &CachedUnit)>> = Vec::with_capacity(units.len());
     let mut old = previous.units.iter().enumerate().peekable();
     for unit in units {
         while old.next_if(|(_, c)| c.range.start < unit.start).is_some() {}
-        let hit = old.next_if(|(_, c)| !c.dirty && c.range == unit.range() && c.kind == unit.kind);
-        if let Some((i, _)) = hit {
-            kept[i] = true;
-        }
-        reused.push(hit.map(|(_, c)| c));
+        paired
+            .push(old.next_if(|(_, c)| !c.dirty && c.range == unit.range() && c.kind == unit.kind));
     }
+    // A class's methods are read in the light of its header (a view's base class): when the header
+    // changed, the whole class is collected and analysed again.
+    for i in 0..units.len() {
+        if paired[i].is_none() && units[i].kind == UnitKind::ClassHeader {
+            let class_end = units[i].node.end_byte();
+            for j in i + 1..units.len() {
+                if units[j].start >= class_end {
+                    break;
+                }
+                paired[j] = None;
+            }
+        }
+    }
+    // Whether each cached unit is reused, by position (the rest are dropped).
+    let mut kept = vec![false; previous.units.len()];
+    for (k, _) in paired.iter().flatten() {
+        kept[*k] = true;
+    }
+    let reused: Vec<Option<&CachedUnit>> = paired.iter().map(|p| p.map(|(_, c)| c)).collect();
     let dirty: Vec<usize> = (0..units.len()).filter(|&i| reused[i].is_none()).collect();
     let head = head_hash(units, source);
     if head != previous.head {
