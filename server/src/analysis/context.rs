@@ -114,15 +114,32 @@ impl<'a> Context<'a> {
             match &self.region {
                 None => walk(self.root(), |n| nodes.push((n, n.kind_id()))),
                 Some(units) => {
-                    // The module itself stands for the module-level scope, which rules treat
-                    // like a function body.
+                    // The module and the bodies of top-level classes stand for the flows across
+                    // their statements, which rules read like a function body; they are not
+                    // inside any unit.
                     if self.module_code {
                         let root = self.root();
                         nodes.push((root, root.kind_id()));
+                        let mut cursor = root.walk();
+                        for statement in root.named_children(&mut cursor) {
+                            let class = if statement.kind() == "decorated_definition" {
+                                statement.child_by_field_name("definition")
+                            } else {
+                                Some(statement)
+                            };
+                            if let Some(body) = class
+                                .filter(|c| c.kind() == "class_definition")
+                                .and_then(|c| c.child_by_field_name("body"))
+                            {
+                                nodes.push((body, body.kind_id()));
+                            }
+                        }
                     }
                     for unit in units {
                         walk_unit(unit, |n| nodes.push((n, n.kind_id())));
                     }
+                    // Document order, parents before children (the sort is stable).
+                    nodes.sort_by_key(|(n, _)| n.start_byte());
                 }
             }
             nodes

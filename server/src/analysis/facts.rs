@@ -50,6 +50,10 @@ pub struct UnitFacts {
     /// Module-level names bound to a new logger (`logger = logging.getLogger(__name__)`): the
     /// fixes that log reuse them.
     pub loggers: Vec<String>,
+    /// For a module-level `def` or class header, a hash of what runs where it stands (decorators,
+    /// parameters and defaults, bases: everything but the body); flows through module-level code
+    /// read it.
+    pub signature: u64,
     /// Well-known settings names assigned at module level.
     pub settings_names: u32,
     /// A top-level `def test_*`.
@@ -92,6 +96,8 @@ pub struct FileFacts {
     /// binding makes a logger (a name bound both ways is there twice): fixes decide from them
     /// whether a logger or an import can be added, so a cached fix must not outlive them.
     bound: BTreeSet<(String, bool)>,
+    /// Hash of the signatures of module-level definitions, in order.
+    pub signatures: u64,
 }
 
 impl FileFacts {
@@ -115,12 +121,20 @@ impl FileFacts {
 
     /// Whether an analysis made with `other` holds for these facts: they are equal, except for
     /// module-level names no fix can reuse or collide with (typing a function's name changes them
-    /// at every keystroke). `logger_name` is the configured name of a new logger.
+    /// at every keystroke). A fix that logs reads the names bound to a logger and the names a
+    /// logger usually goes by, with `logger_name`, the configured name of a new logger.
     pub fn same_as(&self, other: &FileFacts, logger_name: &str) -> bool {
-        let relevant = |(name, logger): &&(String, bool)| {
-            *logger
-                || name == logger_name
-                || crate::fix::imports::LOGGER_NAMES.contains(&name.as_str())
+        let relevant_in = |facts: &FileFacts| -> Vec<(String, bool)> {
+            facts
+                .bound
+                .iter()
+                .filter(|(name, logger)| {
+                    *logger
+                        || name == logger_name
+                        || crate::fix::imports::LOGGER_NAMES.contains(&name.as_str())
+                })
+                .cloned()
+                .collect()
         };
         let FileFacts {
             imports,
@@ -133,6 +147,7 @@ impl FileFacts {
             flask_apps,
             sessions,
             bound,
+            signatures: _,
         } = self;
         *imports == other.imports
             && *imports_framework == other.imports_framework
@@ -143,10 +158,7 @@ impl FileFacts {
             && *mentions == other.mentions
             && *flask_apps == other.flask_apps
             && *sessions == other.sessions
-            && bound
-                .iter()
-                .filter(relevant)
-                .eq(other.bound.iter().filter(relevant))
+            && (bound == &other.bound || relevant_in(self) == relevant_in(other))
     }
 
     /// Names bound only to requests sessions that have no adapter mounted.
@@ -174,6 +186,7 @@ impl FileFacts {
     /// Merges the facts of every unit, in document order.
     pub fn merge<'a>(units: impl Iterator<Item = &'a UnitFacts> + Clone) -> FileFacts {
         let mut facts = FileFacts::from_imports(merge_imports(units.clone()));
+        let mut signatures = DefaultHasher::new();
         let mut settings = 0;
         let mut others = HashSet::new();
         let mut mounts = Vec::new();
@@ -182,6 +195,9 @@ impl FileFacts {
             facts.has_test_function |= u.test_function;
             facts.mentions |= u.mentions;
             settings += u.settings_names;
+            if u.signature != 0 {
+                u.signature.hash(&mut signatures);
+            }
             for name in &u.shadowed {
                 facts.bound.insert((name.clone(), u.loggers.contains(name)));
             }
@@ -191,6 +207,7 @@ impl FileFacts {
             mounts.extend(u.mount_prefixes.iter());
         }
         facts.is_settings_module = settings >= 2;
+        facts.signatures = signatures.finish();
 
         facts.sessions.retain(|name| {
             !others.contains(&hash_str(name))
@@ -260,7 +277,9 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
     let text = source.get(unit.range()).unwrap_or("");
     let mut data = UnitData::default();
     let facts = &mut data.facts;
-    let at_module_level = unit.node.parent().is_some_and(|p| p.kind() == "module");
+    // A child of the root, whatever the root's kind: when the file does not parse as a module,
+    // tree-sitter's root is an `ERROR` node, and fixes still read its statements.
+    let at_module_level = unit.node.parent().is_some_and(|p| p.parent().is_none());
     let mut module_assignment = None;
     for (i, finder) in FINDERS.iter().enumerate() {
         if finder.find(text.as_bytes()).is_some() {
@@ -273,6 +292,16 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
             from += 1;
         }
         facts.mount_prefixes.push(text[from..at].to_string());
+    }
+    if at_module_level && unit.kind != UnitKind::Code {
+        let definition = if unit.node.kind() == "decorated_definition" {
+            unit.node.child_by_field_name("definition")
+        } else {
+            Some(unit.node)
+        };
+        let body = definition.and_then(|d| d.child_by_field_name("body"));
+        let end = body.map_or(unit.end, |b| b.start_byte()).min(unit.end);
+        facts.signature = hash_str(source.get(unit.start..end).unwrap_or("")) | 1;
     }
     if at_module_level {
         let definition = if unit.node.kind() == "decorated_definition" {

@@ -30,13 +30,22 @@ pub struct Cache {
     facts: FileFacts,
     /// [`head_hash`] of the text.
     head: u64,
+    /// The kind id of the root: tree-sitter makes it `ERROR` when the file does not parse as a
+    /// module, and then no statement is at module level.
+    root_kind: u16,
     units: Vec<CachedUnit>,
 }
 
 #[derive(Debug, Clone)]
 struct CachedUnit {
     range: Range<usize>,
+    /// Where the line of the unit's first byte starts: findings and fixes read the text before
+    /// the unit on that line (its indentation), so an edit there touches the unit.
+    line_start: usize,
     kind: UnitKind,
+    /// The kind id of the unit's node: a statement that error recovery wrapped into an `ERROR`
+    /// node keeps its bytes but is no longer the same unit.
+    node_kind: u16,
     /// Touched by an edit since the analysis: its data and findings no longer hold.
     dirty: bool,
     /// Shared between successive caches: a keystroke copies pointers, not facts.
@@ -67,8 +76,9 @@ impl Cache {
             if unit.dirty {
                 continue;
             }
-            // Touching counts: typing right after a statement's last character extends it.
-            if unit.range.start <= edit.old_end && unit.range.end >= edit.start {
+            // Touching counts: typing right after a statement's last character extends it, and
+            // typing before it on its line changes its indentation.
+            if unit.line_start <= edit.old_end && unit.range.end >= edit.start {
                 unit.dirty = true;
                 continue;
             }
@@ -112,6 +122,11 @@ fn shift_unit(unit: &mut CachedUnit, edit: &ByteEdit) -> bool {
         return false;
     };
     unit.range = start..end;
+    // An edit overlapping the line from its start would have touched the unit.
+    let Some(line_start) = shift(edit, unit.line_start) else {
+        return false;
+    };
+    unit.line_start = line_start;
     if unit.findings.is_empty() {
         return true;
     }
@@ -249,13 +264,16 @@ fn full(
         settings: settings.clone(),
         facts: facts.clone(),
         head: head_hash(units, source),
+        root_kind: tree.root_node().kind_id(),
         units: units
             .iter()
             .zip(data)
             .zip(per_unit)
             .map(|((u, data), findings)| CachedUnit {
                 range: u.range(),
+                line_start: line_start(source, u.start),
                 kind: u.kind,
+                node_kind: u.node.kind_id(),
                 dirty: false,
                 data: Arc::new(data),
                 findings: Arc::new(findings),
@@ -289,8 +307,12 @@ fn try_incremental(
     let mut old = previous.units.iter().enumerate().peekable();
     for unit in units {
         while old.next_if(|(_, c)| c.range.start < unit.start).is_some() {}
-        paired
-            .push(old.next_if(|(_, c)| !c.dirty && c.range == unit.range() && c.kind == unit.kind));
+        paired.push(old.next_if(|(_, c)| {
+            !c.dirty
+                && c.range == unit.range()
+                && c.kind == unit.kind
+                && c.node_kind == unit.node.kind_id()
+        }));
     }
     // A class's methods are read in the light of its header (a view's base class): when the header
     // changed, the whole class is collected and analysed again.
@@ -312,6 +334,11 @@ fn try_incremental(
     }
     let reused: Vec<Option<&CachedUnit>> = paired.iter().map(|p| p.map(|(_, c)| c)).collect();
     let dirty: Vec<usize> = (0..units.len()).filter(|&i| reused[i].is_none()).collect();
+    // When the file does not parse as a module at all, error recovery regroups statements from
+    // one keystroke to the next in ways no unit boundary follows.
+    if tree.root_node().kind() != "module" || tree.root_node().kind_id() != previous.root_kind {
+        return Err("the file does not parse as a module");
+    }
     let head = head_hash(units, source);
     if head != previous.head {
         return Err("the top of the module changed");
@@ -363,9 +390,15 @@ fn try_incremental(
     // Module-level code is read across its statements (a value flows from one to the next,
     // settings are read together): when some of it changed, all of it is analysed again, with the
     // dirty functions. Functions only see it through the facts, which held.
-    let code_changed = dirty
-        .iter()
-        .any(|&i| units[i].kind == UnitKind::Code && units[i].node.kind() != "comment");
+    let code_changed = facts.signatures != previous.facts.signatures
+        || dirty
+            .iter()
+            .any(|&i| units[i].kind == UnitKind::Code && units[i].node.kind() != "comment");
+    // While the file has syntax errors, error recovery may regroup module-level statements from
+    // one keystroke to the next in ways the units do not follow: analyse it all.
+    if code_changed && tree.root_node().has_error() {
+        return Err("module-level code changed while the file has syntax errors");
+    }
     let analysed: Vec<usize> = if code_changed {
         (0..units.len())
             .filter(|&i| reused[i].is_none() || units[i].kind == UnitKind::Code)
@@ -394,6 +427,7 @@ fn try_incremental(
         settings: settings.clone(),
         facts: facts.clone(),
         head,
+        root_kind: previous.root_kind,
         units: units
             .iter()
             .zip(&reused)
@@ -412,7 +446,9 @@ fn try_incremental(
                 };
                 CachedUnit {
                     range: u.range(),
+                    line_start: line_start(source, u.start),
                     kind: u.kind,
+                    node_kind: u.node.kind_id(),
                     dirty: false,
                     data,
                     findings,
@@ -429,6 +465,12 @@ fn try_incremental(
     let analysis = finish(&whole_ctx, &cache, findings, skipped, true);
     let cache = analysis.skipped_rules.is_empty().then_some(cache);
     Ok((analysis, cache))
+}
+
+/// Where the line holding `byte` starts.
+fn line_start(source: &str, byte: usize) -> usize {
+    let byte = byte.min(source.len());
+    memchr::memrchr2(b'\n', b'\r', &source.as_bytes()[..byte]).map_or(0, |i| i + 1)
 }
 
 /// A hash of the top of the module, through the first line of its first ordinary statement: the

@@ -157,9 +157,23 @@ fn expects_raise(text: &str) -> bool {
 /// Whether `stmt` (anywhere inside) binds `name`.
 fn rebinds(stmt: Node, name: &str, ctx: &Context) -> bool {
     let mut found = false;
+    // Assignments inside a nested function or class body bind names there, not here.
+    let mut skip_below: Option<Node> = None;
     walk(stmt, |n| {
         if found {
             return;
+        }
+        if let Some(body) = skip_below {
+            if n.start_byte() >= body.start_byte() && n.end_byte() <= body.end_byte() {
+                return;
+            }
+            skip_below = None;
+        }
+        if matches!(
+            n.kind(),
+            "function_definition" | "class_definition" | "lambda"
+        ) {
+            skip_below = n.child_by_field_name("body");
         }
         let target = match n.kind() {
             "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
