@@ -241,26 +241,14 @@ fn hash_str(s: &str) -> u64 {
 /// Calls `f` on every node of a unit, in document order; a class header skips the class body.
 pub fn walk_unit<'t>(unit: &Unit<'t>, mut f: impl FnMut(Node<'t>)) {
     let root = unit.node;
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
+    super::semantic::walk_pruned(root, |node| {
         let inside = node.end_byte() > unit.start && node.start_byte() < unit.end
             || node.start_byte() == node.end_byte() && node.start_byte() == unit.start;
         if inside || node == root {
             f(node);
         }
-        if (inside || node == root) && cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() || cursor.node() == root {
-                return;
-            }
-        }
-    }
+        inside || node == root
+    });
 }
 
 /// The first phase of one unit: everything that does not need the file's imports, plus the nodes

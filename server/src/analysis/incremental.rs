@@ -3,12 +3,15 @@
 //! A full analysis files every finding under the unit it starts in and keeps, per unit, its facts
 //! and findings ([`Cache`]). Edits then flow into the cache as they reach the document: units after
 //! an edit shift, units it touches (or that tree-sitter's `changed_ranges` reports) turn dirty.
-//! The next analysis lists the units of the new tree, reuses every clean unit whose range still
-//! matches, collects the facts of the others with the previous file facts, and checks that the
-//! merged facts come out the same. If they do, only the dirty units are analysed; if a fact
-//! changed (an import, a route decorator, module-level code), or a dirty unit is module-level
-//! code, the whole file is analysed again. Either way the result equals a full analysis of the
-//! same text; `server/tests/incremental_analysis.rs` checks that over random edit sequences.
+//! The next analysis lists the units of the new tree, reuses every clean unit whose range and
+//! kind still match, collects the facts of the others with the previous file facts, and checks
+//! that the merged facts hold ([`FileFacts::same_as`]) and the module's head is unchanged. If so,
+//! only the dirty units are analysed — plus all module-level code when some of it (or a
+//! definition's signature) changed, since flows run from one module statement to the next. If a
+//! fact changed (an import, a route decorator), the head changed, or module code changed while
+//! the file has syntax errors, the whole file is analysed again. Either way the result equals a
+//! full analysis of the same text; `server/tests/incremental_analysis.rs` checks that over random
+//! edit sequences.
 
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -177,31 +177,17 @@ pub fn handler_body(handler: Node) -> Option<Node> {
 /// Calls `f` on every node below `root` that runs in the same scope (not inside a nested `def`,
 /// `lambda` or `class`).
 pub fn walk_same_scope<'t>(root: Node<'t>, f: &mut impl FnMut(Node<'t>)) {
-    // One cursor, no recursion (a pathological file nests thousands of levels deep) and no
-    // allocation per node: several rules run this over every function of the file.
-    let mut cursor = root.walk();
-    if !cursor.goto_first_child() {
-        return;
-    }
-    loop {
-        let node = cursor.node();
-        // Named nodes only, in document order; anonymous tokens are neither visited nor entered.
-        let descend = node.is_named() && {
+    // No allocation per node: several rules run this over every function of the file.
+    super::semantic::walk_pruned(root, |node| {
+        if node == root {
+            return true;
+        }
+        // Named nodes only; anonymous tokens are neither visited nor entered.
+        node.is_named() && {
             f(node);
             !SCOPE_BOUNDARY_KINDS.contains(node)
-        };
-        if descend && cursor.goto_first_child() {
-            continue;
         }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() || cursor.node() == root {
-                return;
-            }
-        }
-    }
+    });
 }
 
 /// The decorators of a `function_definition` (empty when it has none).

@@ -243,10 +243,19 @@ pub fn method_call<'t, 's>(call: Node<'t>, source: &'s str) -> Option<(Node<'t>,
 
 /// Calls `f` on every node of the tree below `root`, in document order.
 pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
+    walk_pruned(root, |n| {
+        f(n);
+        true
+    });
+}
+
+/// Visits `root` and its descendants in document order with one cursor (no recursion: a
+/// pathological file nests thousands of levels deep); `visit` returns whether to go below the
+/// node it was given.
+pub fn walk_pruned<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
     let mut cursor = root.walk();
     loop {
-        f(cursor.node());
-        if cursor.goto_first_child() {
+        if visit(cursor.node()) && cursor.goto_first_child() {
             continue;
         }
         loop {
