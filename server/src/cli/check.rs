@@ -15,7 +15,8 @@ use crate::config::resolver::Resolver;
 use crate::config::{is_known_selector, Partial};
 use crate::fix::apply::{fix_all, FixMode};
 
-/// Directory names that hold installed packages or build output, never the project's own code.
+/// Directory names that hold installed packages, caches or version control, never the project's
+/// own code.
 const SKIPPED_DIRS: &[&str] = &[
     "__pycache__",
     "site-packages",
@@ -24,7 +25,9 @@ const SKIPPED_DIRS: &[&str] = &[
     ".nox",
     ".mypy_cache",
     ".ruff_cache",
+    ".pytest_cache",
     ".git",
+    ".hg",
 ];
 
 fn is_python(path: &Path) -> bool {
@@ -34,8 +37,9 @@ fn is_python(path: &Path) -> bool {
     )
 }
 
-/// A directory that is a virtual environment (it has a `pyvenv.cfg`) or a skipped tool directory.
-fn is_skipped_dir(path: &Path) -> bool {
+/// A directory that is a virtual environment (it has a `pyvenv.cfg`) or a skipped tool directory
+/// (`check` and the report's project scan skip the same ones).
+pub fn is_skipped_dir(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| SKIPPED_DIRS.contains(&n))

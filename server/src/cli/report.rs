@@ -1,7 +1,7 @@
 //! `preflight report`: runs the `check` pipeline over a project (same files, configuration and
 //! suppressions), collects the project facts in the same pass, and writes the readiness report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -10,7 +10,7 @@ use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::report::effort::Effort;
 use crate::report::facts::PyFacts;
 use crate::report::render::{render, Format};
-use crate::report::scan::ProjectFiles;
+use crate::report::scan::{relative, ProjectFiles};
 use crate::report::{build, Input, SourceFile};
 
 /// Options of `preflight report`.
@@ -44,16 +44,6 @@ pub enum ReportFormat {
     Md,
     Html,
     Json,
-}
-
-/// `path` relative to `root`, with `/` separators.
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Runs `preflight report` and returns the exit code: 0 written, 1 below `--fail-under`, 2 usage

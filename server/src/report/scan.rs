@@ -8,21 +8,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::cli::check::is_skipped_dir;
 use crate::requirements::{is_requirements_file, read_small};
-
-/// Folders never looked into: installed packages, caches, version control.
-const SKIPPED_DIRS: &[&str] = &[
-    "__pycache__",
-    "site-packages",
-    "node_modules",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    ".git",
-    ".hg",
-];
 
 /// Lock files that pin every dependency.
 const LOCK_FILES: &[&str] = &[
@@ -94,13 +81,6 @@ fn is_app_marker(name: &str) -> bool {
         && (name.ends_with(".yml") || name.ends_with(".yaml")))
 }
 
-fn skipped(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| SKIPPED_DIRS.contains(&n))
-        || path.join("pyvenv.cfg").is_file()
-}
-
 /// Every file below `root` (hidden ones included), with or without honouring `.gitignore`.
 fn walk(root: &Path, honour_gitignore: bool) -> Vec<PathBuf> {
     let walker = ignore::WalkBuilder::new(root)
@@ -113,7 +93,9 @@ fn walk(root: &Path, honour_gitignore: bool) -> Vec<PathBuf> {
         .parents(honour_gitignore)
         .max_depth(Some(12))
         .filter_entry(|e| {
-            !(e.file_type().is_some_and(|t| t.is_dir()) && e.depth() > 0 && skipped(e.path()))
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && e.depth() > 0
+                && is_skipped_dir(e.path()))
         })
         .build();
     walker
@@ -123,7 +105,8 @@ fn walk(root: &Path, honour_gitignore: bool) -> Vec<PathBuf> {
         .collect()
 }
 
-fn relative(root: &Path, path: &Path) -> String {
+/// `path` relative to `root`, with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
         .components()

@@ -74,17 +74,10 @@ pub fn collect(ctx: &Context, relative: &str, facts: &mut PyFacts) {
         if ORM_CALLS.contains(&q) {
             facts.orm.push(fact(call.call, format!("`{q}()`")));
         }
-        if q == "signal.signal" || q == "signal.sigaction" {
-            let args = CallArgs::of(call.call, ctx.source);
-            if args
-                .positional
-                .first()
-                .is_some_and(|s| ctx.text(*s).contains("SIGTERM"))
-            {
-                facts
-                    .signal_handlers
-                    .push(fact(call.call, "`signal.signal(SIGTERM, …)`"));
-            }
+        if (q == "signal.signal" || q == "signal.sigaction") && handles_sigterm(ctx, call.call) {
+            facts
+                .signal_handlers
+                .push(fact(call.call, "`signal.signal(SIGTERM, …)`"));
         }
         if q == "flask_migrate.Migrate" {
             facts.migrations.push(fact(call.call, "Flask-Migrate"));
@@ -209,21 +202,22 @@ fn orm_class(ctx: &Context, class: Node, facts: &mut PyFacts) {
 }
 
 /// `loop.add_signal_handler(signal.SIGTERM, ...)`.
+/// Whether a call that installs a signal handler names SIGTERM as its signal (first argument).
+fn handles_sigterm(ctx: &Context, call: Node) -> bool {
+    CallArgs::of(call, ctx.source)
+        .positional
+        .first()
+        .is_some_and(|s| ctx.text(*s).contains("SIGTERM"))
+}
+
 fn signal_handler_method(ctx: &Context, call: Node, facts: &mut PyFacts) {
     let Some((_, method)) = method_call(call, ctx.source) else {
         return;
     };
-    if method == "add_signal_handler" {
-        let args = CallArgs::of(call, ctx.source);
-        if args
-            .positional
-            .first()
-            .is_some_and(|s| ctx.text(*s).contains("SIGTERM"))
-        {
-            facts
-                .signal_handlers
-                .push(fact(call, "`add_signal_handler(SIGTERM, …)`"));
-        }
+    if method == "add_signal_handler" && handles_sigterm(ctx, call) {
+        facts
+            .signal_handlers
+            .push(fact(call, "`add_signal_handler(SIGTERM, …)`"));
     }
 }
 
