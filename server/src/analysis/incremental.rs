@@ -23,6 +23,7 @@ use tree_sitter::Tree;
 use super::facts::{self, FileFacts, UnitData, UnitFacts};
 use super::units::{unit_index, units, Unit, UnitKind};
 use super::{suppression, Analysis, Context, FileSettings, Finding};
+use crate::fix::imports::line_start;
 use crate::rules::{self, Rule};
 use crate::text::document::{Applied, ByteEdit};
 
@@ -468,12 +469,6 @@ fn try_incremental(
     let analysis = finish(&whole_ctx, &cache, findings, skipped, true);
     let cache = analysis.skipped_rules.is_empty().then_some(cache);
     Ok((analysis, cache))
-}
-
-/// Where the line holding `byte` starts.
-fn line_start(source: &str, byte: usize) -> usize {
-    let byte = byte.min(source.len());
-    memchr::memrchr2(b'\n', b'\r', &source.as_bytes()[..byte]).map_or(0, |i| i + 1)
 }
 
 /// A hash of the top of the module, through the first line of its first ordinary statement: the

@@ -14,15 +14,12 @@
 use std::ops::Range;
 
 use super::{Context, Edit, Finding, Fix, Safety};
+use crate::fix::imports::line_start;
 use crate::rules;
 
-/// Lines are named by the byte they start at: suppression only asks whether two positions are on
-/// the same line, and finding a line's start is a short scan back, where numbering lines would
-/// index the whole file on every analysis (every keystroke).
-fn line_start(source: &str, byte: usize) -> usize {
-    let byte = byte.min(source.len());
-    memchr::memrchr2(b'\n', b'\r', &source.as_bytes()[..byte]).map_or(0, |i| i + 1)
-}
+// Lines are named by the byte they start at (`line_start`): suppression only asks whether two
+// positions are on the same line, and finding a line's start is a short scan back, where
+// numbering lines would index the whole file on every analysis (every keystroke).
 
 /// The end of the line starting at `start`, before its line break.
 fn line_end(source: &str, start: usize) -> usize {

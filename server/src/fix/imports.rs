@@ -80,12 +80,11 @@ pub fn line_end(source: &str, byte: usize) -> usize {
     }
 }
 
-/// The start of the line containing `byte`.
+/// The start of the line containing `byte` (a short scan back; suppression and the incremental
+/// analysis ask it too).
 pub fn line_start(source: &str, byte: usize) -> usize {
-    source
-        .get(..byte)
-        .and_then(|before| before.rfind(['\n', '\r']))
-        .map_or(0, |i| i + 1)
+    let byte = byte.min(source.len());
+    memchr::memrchr2(b'\n', b'\r', &source.as_bytes()[..byte]).map_or(0, |i| i + 1)
 }
 
 /// The leading white space of the line containing `byte`.
