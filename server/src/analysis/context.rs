@@ -138,8 +138,11 @@ impl<'a> Context<'a> {
                     for unit in units {
                         walk_unit(unit, |n| nodes.push((n, n.kind_id())));
                     }
-                    // Document order, parents before children (the sort is stable).
-                    nodes.sort_by_key(|(n, _)| n.start_byte());
+                    // Units come in document order; the scopes pushed first need putting in
+                    // place (parents before children: the sort is stable).
+                    if self.module_code {
+                        nodes.sort_by_key(|(n, _)| n.start_byte());
+                    }
                 }
             }
             nodes
