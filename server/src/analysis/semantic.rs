@@ -26,6 +26,18 @@ impl Imports {
         self.names.values().map(String::as_str)
     }
 
+    /// Whether a call or name may resolve to one of `targets` (qualified names): some import
+    /// binds one of them or a module or package above one. Rules that only look for a few
+    /// imported callables skip files where none of them can occur.
+    pub fn may_resolve_to(&self, targets: &[&str]) -> bool {
+        self.names.values().any(|q| {
+            targets.iter().any(|t| {
+                t.strip_prefix(q.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
+        })
+    }
+
     /// What a local name was imported as, if it was.
     pub fn get(&self, local: &str) -> Option<&str> {
         self.names.get(local).map(String::as_str)
@@ -135,7 +147,7 @@ fn compact(s: &str) -> String {
 #[derive(Debug, Default)]
 pub struct CallArgs<'t> {
     pub positional: Vec<Node<'t>>,
-    pub keywords: Vec<(String, Node<'t>)>,
+    pub keywords: Vec<(&'t str, Node<'t>)>,
     /// `*args` somewhere in the call: positional arguments cannot be counted.
     pub has_star: bool,
     /// `**kwargs` somewhere in the call: any keyword may be present.
@@ -146,7 +158,7 @@ pub struct CallArgs<'t> {
 
 impl<'t> CallArgs<'t> {
     /// Sorts the arguments of a `call` node.
-    pub fn of(call: Node<'t>, source: &str) -> CallArgs<'t> {
+    pub fn of(call: Node<'t>, source: &'t str) -> CallArgs<'t> {
         let mut args = CallArgs::default();
         let Some(list) = call.child_by_field_name("arguments") else {
             return args;
@@ -164,7 +176,7 @@ impl<'t> CallArgs<'t> {
                         arg.child_by_field_name("name"),
                         arg.child_by_field_name("value"),
                     ) {
-                        args.keywords.push((text(name, source).to_string(), value));
+                        args.keywords.push((text(name, source), value));
                     }
                 }
                 "list_splat" => args.has_star = true,
@@ -180,7 +192,7 @@ impl<'t> CallArgs<'t> {
     pub fn keyword(&self, name: &str) -> Option<Node<'t>> {
         self.keywords
             .iter()
-            .find(|(k, _)| k == name)
+            .find(|(k, _)| *k == name)
             .map(|(_, v)| *v)
     }
 
@@ -329,6 +341,23 @@ mod tests {
             }
         });
         result
+    }
+
+    #[test]
+    fn may_resolve_to_needs_an_import_at_or_above_a_target() {
+        let imports = |src: &str| {
+            let tree = parse_str(src).unwrap();
+            crate::analysis::Context::new(src, &tree).imports().clone()
+        };
+        let targets = &["flask_cors.CORS", "sqlalchemy.sql.text"];
+        assert!(imports("import flask_cors\n").may_resolve_to(targets));
+        assert!(imports("from flask_cors import CORS as C\n").may_resolve_to(targets));
+        assert!(imports("import sqlalchemy.sql\n").may_resolve_to(targets));
+        assert!(imports("from sqlalchemy import sql\n").may_resolve_to(targets));
+        // A sibling or a longer name is not on the way to a target.
+        assert!(!imports("from flask_cors import cross_origin\n").may_resolve_to(targets));
+        assert!(!imports("import flask_corsets\nimport flask\n").may_resolve_to(targets));
+        assert!(!imports("x = 1\n").may_resolve_to(targets));
     }
 
     #[test]

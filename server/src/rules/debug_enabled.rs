@@ -79,17 +79,18 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             let Some(function) = node.child_by_field_name("function") else {
                 return;
             };
-            let args = CallArgs::of(node, ctx.source);
+            // Arguments are sorted only for the few calls that can matter.
+            let args = || CallArgs::of(node, ctx.source);
             let qualified = ctx.resolve(function);
             match qualified.as_deref() {
                 Some("uvicorn.run") => {
-                    if let Some(v) = args.keyword("reload").filter(|v| v.kind() == "true") {
+                    if let Some(v) = args().keyword("reload").filter(|v| v.kind() == "true") {
                         report(v, "`uvicorn.run(reload=True)`", "UVICORN_RELOAD");
                     }
                     return;
                 }
                 Some("fastapi.FastAPI" | "starlette.applications.Starlette") => {
-                    if let Some(v) = args.keyword("debug").filter(|v| v.kind() == "true") {
+                    if let Some(v) = args().keyword("debug").filter(|v| v.kind() == "true") {
                         report(v, "`debug=True` on the application", "APP_DEBUG");
                     }
                     return;
@@ -104,7 +105,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                     .child_by_field_name("object")
                     .is_some_and(|o| is_flask_app(ctx, o));
             if is_app_run {
-                if let Some(v) = args.keyword("debug").filter(|v| v.kind() == "true") {
+                if let Some(v) = args().keyword("debug").filter(|v| v.kind() == "true") {
                     report(v, "`app.run(debug=True)`", "FLASK_DEBUG");
                 }
             }

@@ -1,5 +1,8 @@
 //! PF201 missing-timeout: network calls that can block forever.
 
+use std::collections::HashSet;
+
+use memchr::memmem;
 use tree_sitter::Node;
 
 use super::RuleMeta;
@@ -215,6 +218,12 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         let Some(function) = node.child_by_field_name("function") else {
             return;
         };
+        let target = call_target(ctx, function, sessions);
+        // Most calls are neither a client call nor carry a `timeout=` keyword (whose name is then
+        // in the call's text): they are dismissed before their arguments are sorted.
+        if target.is_none() && memmem::find(ctx.text(node).as_bytes(), b"timeout").is_none() {
+            return;
+        }
         let args = CallArgs::of(node, ctx.source);
 
         if let Some(value) = args.keyword("timeout") {
@@ -243,27 +252,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             return;
         }
 
-        let (label, target) = if let Some(qualified) = ctx.resolve(function) {
-            match TARGETS.iter().find(|t| t.name == qualified) {
-                Some(t) => (qualified, *t),
-                None => return,
-            }
-        } else if function.kind() == "attribute" {
-            let (Some(object), Some(method)) = (
-                function.child_by_field_name("object"),
-                function.child_by_field_name("attribute"),
-            ) else {
-                return;
-            };
-            let method = ctx.text(method);
-            if !HTTP_METHODS.contains(&method) || !sessions.contains(ctx.text(object)) {
-                return;
-            }
-            (
-                format!("{}.{method}", ctx.text(object)),
-                kw("requests.Session"),
-            )
-        } else {
+        let Some((label, target)) = target else {
             return;
         };
 
@@ -297,6 +286,31 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             fix,
         ));
     });
+}
+
+/// The client a call reaches, with the name to show for it: an imported callable of
+/// [`TARGETS`], or an HTTP method of a session without adapters.
+fn call_target(
+    ctx: &Context,
+    function: Node,
+    sessions: &HashSet<String>,
+) -> Option<(String, Target)> {
+    if let Some(qualified) = ctx.resolve(function) {
+        let target = TARGETS.iter().find(|t| t.name == qualified)?;
+        return Some((qualified, *target));
+    }
+    if function.kind() != "attribute" {
+        return None;
+    }
+    let object = function.child_by_field_name("object")?;
+    let method = ctx.text(function.child_by_field_name("attribute")?);
+    if !HTTP_METHODS.contains(&method) || !sessions.contains(ctx.text(object)) {
+        return None;
+    }
+    Some((
+        format!("{}.{method}", ctx.text(object)),
+        kw("requests.Session"),
+    ))
 }
 
 /// The fix that adds the timeout argument for a client family.

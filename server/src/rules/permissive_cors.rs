@@ -302,6 +302,13 @@ fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) 
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    check_django(ctx, meta, out);
+    // Only imported names resolve: without an import that can reach flask-cors or a CORS
+    // middleware, no call of this file is one, and the walk over every call is skipped.
+    let imports = ctx.imports();
+    if !imports.may_resolve_to(FLASK_CORS) && !imports.may_resolve_to(CORS_MIDDLEWARE) {
+        return;
+    }
     ctx.walk(&["call"], |node| {
         let Some(function) = node.child_by_field_name("function") else {
             return;
@@ -321,5 +328,4 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             check_middleware(ctx, meta, node, out);
         }
     });
-    check_django(ctx, meta, out);
 }

@@ -1,7 +1,9 @@
 //! PF503 sql-string-building: SQL assembled from strings and passed to the database.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
+use memchr::memmem;
 use tree_sitter::Node;
 
 use super::RuleMeta;
@@ -51,6 +53,15 @@ const SQL_WORDS: &[&str] = &[
 ];
 
 const SINKS: &[&str] = &["execute", "executemany", "raw", "extra", "executescript"];
+/// Callables that take SQL text, reached through imports.
+const TEXT_SINKS: &[&str] = &["sqlalchemy.text", "sqlalchemy.sql.text"];
+/// Substring searches that find every name of [`SINKS`] (`execute` covers its longer forms).
+static SINK_FINDERS: LazyLock<Vec<memmem::Finder<'static>>> = LazyLock::new(|| {
+    ["execute", "raw", "extra"]
+        .iter()
+        .map(|s| memmem::Finder::new(s.as_bytes()))
+        .collect()
+});
 
 /// Whether a string's text starts like SQL.
 fn looks_like_sql(text: &str) -> bool {
@@ -269,7 +280,7 @@ fn is_sink(ctx: &Context, call: Node) -> bool {
     };
     if ctx
         .resolve(function)
-        .is_some_and(|q| q == "sqlalchemy.text" || q == "sqlalchemy.sql.text")
+        .is_some_and(|q| TEXT_SINKS.contains(&q.as_str()))
     {
         return true;
     }
@@ -281,6 +292,16 @@ fn is_sink(ctx: &Context, call: Node) -> bool {
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    // A sink is a call of an imported `text` (any spelling, so no text filter then) or of an
+    // attribute named like a sink, whose name is then in the scope's text. Scopes that hold no
+    // such name are skipped without walking their statements.
+    let any_scope = ctx.imports().may_resolve_to(TEXT_SINKS);
+    let may_hold_sink = |scope: Node| {
+        any_scope || {
+            let text = ctx.text(scope).as_bytes();
+            SINK_FINDERS.iter().any(|f| f.find(text).is_some())
+        }
+    };
     let mut report = |node: Node| {
         out.push(Finding::new(
             meta,
@@ -298,6 +319,9 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         }) else {
             return;
         };
+        if !may_hold_sink(body) {
+            return;
+        }
         // Names assigned built SQL in this scope (reassignments with safe values clear them).
         let mut built: HashMap<&str, bool> = HashMap::new();
         walk_same_scope(body, &mut |n| match n.kind() {

@@ -1,7 +1,9 @@
 //! PF308 unsanitized-upload-filename: a client-chosen file name used as a path.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
+use memchr::memmem;
 use tree_sitter::Node;
 
 use super::RuleMeta;
@@ -71,6 +73,14 @@ fn is_path_sink(ctx: &Context, call: Node) -> bool {
 }
 
 /// Whether `node` is `request.files[...]`, `request.files.get(...)`, `request.FILES[...]`, ….
+/// Substring searches for the text every upload source contains.
+static UPLOAD_FINDERS: LazyLock<Vec<memmem::Finder<'static>>> = LazyLock::new(|| {
+    ["request.files", "request.FILES", "UploadFile"]
+        .iter()
+        .map(|s| memmem::Finder::new(s.as_bytes()))
+        .collect()
+});
+
 fn is_upload_source(ctx: &Context, node: Node) -> bool {
     let text = ctx.text(node);
     (text.starts_with("request.files") || text.starts_with("request.FILES"))
@@ -86,6 +96,12 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         let Some(body) = function.child_by_field_name("body") else {
             return;
         };
+        // Uploads come from `request.files`/`request.FILES` in the body or an `UploadFile`
+        // parameter; a function whose text names neither has none, and is not walked.
+        let text = ctx.text(function).as_bytes();
+        if !UPLOAD_FINDERS.iter().any(|f| f.find(text).is_some()) {
+            return;
+        }
         // Names bound to uploaded files, then names bound to their client-chosen names.
         let mut files: HashSet<&str> = HashSet::new();
         if let Some(params) = function.child_by_field_name("parameters") {
