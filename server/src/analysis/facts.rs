@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 use memchr::memmem;
 use tree_sitter::Node;
 
+use super::kinds::KindSet;
 use super::semantic::{collect_import_bindings, Imports};
 use super::units::{Unit, UnitKind};
 use super::web::{self, FRAMEWORKS, SETTINGS_NAMES};
@@ -238,16 +239,106 @@ fn hash_str(s: &str) -> u64 {
     h.finish()
 }
 
+/// The kinds the facts walk collects.
+static FACT_KINDS: LazyLock<KindSet> = LazyLock::new(|| {
+    KindSet::of(&[
+        "import_statement",
+        "import_from_statement",
+        "function_definition",
+        "assignment",
+        "as_pattern",
+    ])
+});
+
+/// Expression kinds: no statement, definition, import or `with … as` target is ever below one
+/// (a walrus is a `named_expression`, not an `assignment`).
+static EXPRESSIONS: LazyLock<KindSet> = LazyLock::new(|| {
+    KindSet::of(&[
+        "argument_list",
+        "attribute",
+        "await",
+        "binary_operator",
+        "boolean_operator",
+        "call",
+        "comparison_operator",
+        "concatenated_string",
+        "conditional_expression",
+        "decorator",
+        "dictionary",
+        "dictionary_comprehension",
+        "generator_expression",
+        "keyword_argument",
+        "lambda",
+        "list",
+        "list_comprehension",
+        "not_operator",
+        "parameters",
+        "parenthesized_expression",
+        "set",
+        "set_comprehension",
+        "string",
+        "subscript",
+        "tuple",
+        "unary_operator",
+    ])
+});
+
+/// The comments of a unit that hold a suppression directive (`preflight:`, `noqa`, `nosec`), as
+/// ranges relative to the unit's start. Found from the text: a `#` whose line says one of them
+/// and that starts a comment node (not a `#` inside a string).
+fn directive_comments(unit: &Unit, text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut found: Vec<Range<usize>> = Vec::new();
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(b'#', &bytes[from..]).map(|i| from + i) {
+        let eol = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        from = at + 1;
+        let line = &bytes[at..eol];
+        let says = |needle: &[u8]| {
+            line.windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle))
+        };
+        if !(memmem::find(line, b"preflight:").is_some() || says(b"noqa") || says(b"nosec")) {
+            continue;
+        }
+        let absolute = unit.start + at;
+        let Some(comment) = unit
+            .node
+            .descendant_for_byte_range(absolute, absolute + 1)
+            .filter(|n| n.kind() == "comment" && n.start_byte() == absolute)
+        else {
+            continue;
+        };
+        found.push(comment.start_byte() - unit.start..comment.end_byte() - unit.start);
+        from = from.max(comment.end_byte() - unit.start);
+    }
+    found
+}
+
 /// Calls `f` on every node of a unit, in document order; a class header skips the class body.
-pub fn walk_unit<'t>(unit: &Unit<'t>, mut f: impl FnMut(Node<'t>)) {
+pub fn walk_unit<'t>(unit: &Unit<'t>, f: impl FnMut(Node<'t>)) {
+    walk_unit_where(unit, |_| true, f);
+}
+
+/// [`walk_unit`], descending only into the nodes `descend` accepts (and always into the unit's
+/// own node).
+fn walk_unit_where<'t>(
+    unit: &Unit<'t>,
+    mut descend: impl FnMut(Node<'t>) -> bool,
+    mut f: impl FnMut(Node<'t>),
+) {
     let root = unit.node;
     super::semantic::walk_pruned(root, |node| {
+        if node == root {
+            f(node);
+            return true;
+        }
         let inside = node.end_byte() > unit.start && node.start_byte() < unit.end
             || node.start_byte() == node.end_byte() && node.start_byte() == unit.start;
-        if inside || node == root {
+        if inside {
             f(node);
         }
-        inside || node == root
+        inside && descend(node)
     });
 }
 
@@ -335,38 +426,38 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
     }
     let mut functions = Vec::new();
     let mut bindings = Vec::new();
-    let start = unit.start;
-    walk_unit(unit, |n| match n.kind() {
-        "import_statement" | "import_from_statement" => {
-            collect_import_bindings(n, source, &mut data.facts.imports)
+    data.directive_comments = directive_comments(unit, text);
+    // Only statements hold what this walk collects, so it stays out of expressions, which are
+    // most of the nodes; comments, which can be anywhere, were found from the text above.
+    let descend = |n: Node| !EXPRESSIONS.contains(n);
+    walk_unit_where(unit, descend, |n| {
+        if !FACT_KINDS.contains(n) {
+            return;
         }
-        "function_definition" => functions.push(n),
-        "assignment" => {
-            if let (Some(left), Some(right)) = (
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
-            ) {
-                bindings.push((left, right));
+        match n.kind() {
+            "import_statement" | "import_from_statement" => {
+                collect_import_bindings(n, source, &mut data.facts.imports)
             }
-        }
-        "as_pattern" if n.parent().is_some_and(|p| p.kind() == "with_item") => {
-            if let (Some(alias), Some(value)) = (
-                n.child_by_field_name("alias")
-                    .and_then(|a| a.named_child(0)),
-                n.named_child(0),
-            ) {
-                bindings.push((alias, value));
+            "function_definition" => functions.push(n),
+            "assignment" => {
+                if let (Some(left), Some(right)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) {
+                    bindings.push((left, right));
+                }
             }
-        }
-        "comment" => {
-            let comment = source.get(n.byte_range()).unwrap_or("");
-            let lower = comment.to_ascii_lowercase();
-            if comment.contains("preflight:") || lower.contains("noqa") || lower.contains("nosec") {
-                data.directive_comments
-                    .push(n.start_byte() - start..n.end_byte() - start);
+            "as_pattern" if n.parent().is_some_and(|p| p.kind() == "with_item") => {
+                if let (Some(alias), Some(value)) = (
+                    n.child_by_field_name("alias")
+                        .and_then(|a| a.named_child(0)),
+                    n.named_child(0),
+                ) {
+                    bindings.push((alias, value));
+                }
             }
+            _ => {}
         }
-        _ => {}
     });
     Raw {
         data,
