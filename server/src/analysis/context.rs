@@ -13,6 +13,7 @@ use super::semantic::{module_assignments, module_assignments_of, walk, Imports, 
 use super::settings::{FileSettings, RuleOptions};
 use super::units::{units, Unit};
 use super::web::{handler_kind_of, HandlerKind};
+use crate::analysis::kinds::Field;
 
 static DEFAULT_SETTINGS: LazyLock<FileSettings> = LazyLock::new(FileSettings::default);
 
@@ -123,13 +124,13 @@ impl<'a> Context<'a> {
                         let mut cursor = root.walk();
                         for statement in root.named_children(&mut cursor) {
                             let class = if statement.kind() == "decorated_definition" {
-                                statement.child_by_field_name("definition")
+                                statement.field("definition")
                             } else {
                                 Some(statement)
                             };
                             if let Some(body) = class
                                 .filter(|c| c.kind() == "class_definition")
-                                .and_then(|c| c.child_by_field_name("body"))
+                                .and_then(|c| c.field("body"))
                             {
                                 nodes.push((body, body.kind_id()));
                             }
@@ -235,7 +236,7 @@ impl<'a> Context<'a> {
         self.resolved_calls.get_or_init(|| {
             let mut calls = Vec::new();
             self.walk(&["call"], |call| {
-                let Some(function) = call.child_by_field_name("function") else {
+                let Some(function) = call.field("function") else {
                     return;
                 };
                 if let Some(qualified) = self.resolve(function) {

@@ -19,6 +19,7 @@ use super::kinds::KindSet;
 use super::semantic::{collect_import_bindings, Imports};
 use super::units::{Unit, UnitKind};
 use super::web::{self, FRAMEWORKS, SETTINGS_NAMES};
+use crate::analysis::kinds::Field;
 
 /// Substrings rules ask about anywhere in the file ([`FileFacts::mentions`]).
 pub const WATCHED: &[&str] = &[
@@ -374,24 +375,22 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
     }
     if at_module_level && unit.kind != UnitKind::Code {
         let definition = if unit.node.kind() == "decorated_definition" {
-            unit.node.child_by_field_name("definition")
+            unit.node.field("definition")
         } else {
             Some(unit.node)
         };
-        let body = definition.and_then(|d| d.child_by_field_name("body"));
+        let body = definition.and_then(|d| d.field("body"));
         let end = body.map_or(unit.end, |b| b.start_byte()).min(unit.end);
         facts.signature = hash_str(source.get(unit.start..end).unwrap_or("")) | 1;
     }
     if at_module_level {
         let definition = if unit.node.kind() == "decorated_definition" {
-            unit.node.child_by_field_name("definition")
+            unit.node.field("definition")
         } else {
             Some(unit.node)
         };
         if let Some(d) = definition {
-            let name = d
-                .child_by_field_name("name")
-                .and_then(|n| source.get(n.byte_range()));
+            let name = d.field("name").and_then(|n| source.get(n.byte_range()));
             match (d.kind(), name) {
                 ("function_definition", Some(name)) => {
                     facts.test_function = name.starts_with("test_");
@@ -407,13 +406,12 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
                     if let Some(assignment) = d.named_child(0).filter(|n| n.kind() == "assignment")
                     {
                         if let Some(left) = assignment
-                            .child_by_field_name("left")
+                            .field("left")
                             .filter(|l| l.kind() == "identifier")
                         {
                             let name = source.get(left.byte_range()).unwrap_or("");
                             facts.shadowed.push(name.to_string());
-                            module_assignment =
-                                assignment.child_by_field_name("right").map(|r| (left, r));
+                            module_assignment = assignment.field("right").map(|r| (left, r));
                             if SETTINGS_NAMES.contains(&name) {
                                 facts.settings_names += 1;
                             }
@@ -440,17 +438,13 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
             }
             "function_definition" => functions.push(n),
             "assignment" => {
-                if let (Some(left), Some(right)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) {
+                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
                     bindings.push((left, right));
                 }
             }
             "as_pattern" if n.parent().is_some_and(|p| p.kind() == "with_item") => {
                 if let (Some(alias), Some(value)) = (
-                    n.child_by_field_name("alias")
-                        .and_then(|a| a.named_child(0)),
+                    n.field("alias").and_then(|a| a.named_child(0)),
                     n.named_child(0),
                 ) {
                     bindings.push((alias, value));
@@ -483,7 +477,7 @@ fn second_phase(raw: Raw, facts: &FileFacts, source: &str) -> UnitData {
     let text = |n: Node| source.get(n.byte_range()).unwrap_or("");
     if let Some((name, value)) = module_assignment {
         let makes_logger = (value.kind() == "call")
-            .then(|| value.child_by_field_name("function"))
+            .then(|| value.field("function"))
             .flatten()
             .and_then(|f| facts.imports.resolve(f, source))
             .is_some_and(|q| crate::fix::imports::LOGGER_FACTORIES.contains(&q.as_str()));
@@ -493,7 +487,7 @@ fn second_phase(raw: Raw, facts: &FileFacts, source: &str) -> UnitData {
     }
     for (target, value) in bindings {
         let callee = (value.kind() == "call")
-            .then(|| value.child_by_field_name("function"))
+            .then(|| value.field("function"))
             .flatten()
             .and_then(|f| facts.imports.resolve(f, source));
         if target.kind() == "identifier"

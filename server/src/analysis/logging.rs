@@ -4,6 +4,7 @@
 use tree_sitter::Node;
 
 use super::Context;
+use crate::analysis::kinds::Field;
 
 /// Logger methods that emit a record.
 pub const LOG_METHODS: &[&str] = &[
@@ -35,14 +36,11 @@ pub fn is_logger(ctx: &Context, object: Node) -> bool {
     }
     let name = match object.kind() {
         "identifier" => ctx.text(object),
-        "attribute" => object
-            .child_by_field_name("attribute")
-            .map(|a| ctx.text(a))
-            .unwrap_or(""),
+        "attribute" => object.field("attribute").map(|a| ctx.text(a)).unwrap_or(""),
         "call" => {
             // `logging.getLogger(__name__).error(...)`
             return object
-                .child_by_field_name("function")
+                .field("function")
                 .and_then(|f| ctx.resolve(f))
                 .is_some_and(|q| q == "logging.getLogger" || q == "structlog.get_logger");
         }
@@ -55,12 +53,12 @@ pub fn is_logger(ctx: &Context, object: Node) -> bool {
 
 /// If `call` is `<logger>.<method>(...)`, the method name.
 pub fn log_method<'a>(ctx: &Context<'a>, call: Node) -> Option<&'a str> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field("function")?;
     if function.kind() != "attribute" {
         return None;
     }
-    let method = ctx.text(function.child_by_field_name("attribute")?);
-    let object = function.child_by_field_name("object")?;
+    let method = ctx.text(function.field("attribute")?);
+    let object = function.field("object")?;
     (LOG_METHODS.contains(&method) && is_logger(ctx, object)).then_some(method)
 }
 
@@ -69,7 +67,7 @@ pub fn is_logging_call(ctx: &Context, call: Node) -> bool {
     if log_method(ctx, call).is_some() {
         return true;
     }
-    call.child_by_field_name("function")
+    call.field("function")
         .and_then(|f| ctx.resolve(f))
         .is_some_and(|q| REPORTERS.contains(&q.as_str()))
 }

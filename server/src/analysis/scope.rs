@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use tree_sitter::Node;
 
 use super::kinds::KindSet;
+use crate::analysis::kinds::Field;
 
 /// Node kinds that start a new scope: code inside them does not run where it is written.
 const SCOPE_BOUNDARIES: &[&str] = &[
@@ -62,14 +63,14 @@ pub fn in_loop(node: Node) -> bool {
         }
         match n.kind() {
             // The body, not the iterable or the `else:` block, runs per iteration.
-            "for_statement" | "while_statement" if n.child_by_field_name("body") == Some(child) => {
+            "for_statement" | "while_statement" if n.field("body") == Some(child) => {
                 return true;
             }
             "list_comprehension"
             | "set_comprehension"
             | "dictionary_comprehension"
             | "generator_expression"
-                if n.child_by_field_name("body") == Some(child) =>
+                if n.field("body") == Some(child) =>
             {
                 return true;
             }
@@ -107,7 +108,7 @@ pub fn handler_name<'s>(handler: Node, source: &'s str) -> Option<&'s str> {
     let pattern = handler
         .named_children(&mut cursor)
         .find(|c| c.kind() == "as_pattern")?;
-    let alias = pattern.child_by_field_name("alias")?;
+    let alias = pattern.field("alias")?;
     let name = if alias.kind() == "identifier" {
         alias
     } else {
@@ -208,7 +209,7 @@ pub fn decorators(function: Node) -> Vec<Node> {
 
 /// The names of a function's parameters, in order (without `*`/`**`).
 pub fn parameter_names<'s>(function: Node, source: &'s str) -> Vec<&'s str> {
-    let Some(params) = function.child_by_field_name("parameters") else {
+    let Some(params) = function.field("parameters") else {
         return Vec::new();
     };
     let mut cursor = params.walk();
@@ -216,7 +217,7 @@ pub fn parameter_names<'s>(function: Node, source: &'s str) -> Vec<&'s str> {
         .named_children(&mut cursor)
         .filter_map(|p| match p.kind() {
             "identifier" => Some(p),
-            "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
+            "default_parameter" | "typed_default_parameter" => p.field("name"),
             "typed_parameter" => p.named_child(0).filter(|n| n.kind() == "identifier"),
             _ => None,
         })

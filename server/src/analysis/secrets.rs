@@ -7,6 +7,7 @@
 use tree_sitter::Node;
 
 use super::Context;
+use crate::analysis::kinds::Field;
 
 /// Name parts that never name a secret value, even next to `TOKEN` or `PASSWORD`.
 const NOT_SECRET_SUFFIXES: &[&str] = &[
@@ -245,14 +246,11 @@ pub fn is_test_module(ctx: &Context) -> bool {
     let mut cursor = ctx.root().walk();
     let found = ctx.root().named_children(&mut cursor).any(|n| {
         let n = if n.kind() == "decorated_definition" {
-            n.child_by_field_name("definition").unwrap_or(n)
+            n.field("definition").unwrap_or(n)
         } else {
             n
         };
-        let name = n
-            .child_by_field_name("name")
-            .map(|x| ctx.text(x))
-            .unwrap_or("");
+        let name = n.field("name").map(|x| ctx.text(x)).unwrap_or("");
         n.kind() == "function_definition" && name.starts_with("test_")
     });
     found

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::analysis::kinds::Field;
 use tree_sitter::Node;
 
 /// The names a file binds through `import` statements, mapped to what they refer to.
@@ -60,8 +61,8 @@ impl Imports {
         match node.kind() {
             "identifier" => self.names.get(text(node, source)).cloned(),
             "attribute" => {
-                let object = node.child_by_field_name("object")?;
-                let attr = node.child_by_field_name("attribute")?;
+                let object = node.field("object")?;
+                let attr = node.field("attribute")?;
                 let base = self.resolve(object, source)?;
                 Some(format!("{base}.{}", text(attr, source)))
             }
@@ -94,10 +95,7 @@ fn collect_import(node: Node, source: &str, names: &mut Vec<(String, String)>) {
                 names.push((first.to_string(), first.to_string()));
             }
             "aliased_import" => {
-                if let (Some(name), Some(alias)) = (
-                    child.child_by_field_name("name"),
-                    child.child_by_field_name("alias"),
-                ) {
+                if let (Some(name), Some(alias)) = (child.field("name"), child.field("alias")) {
                     names.push((text(alias, source).to_string(), compact(text(name, source))));
                 }
             }
@@ -107,7 +105,7 @@ fn collect_import(node: Node, source: &str, names: &mut Vec<(String, String)>) {
 }
 
 fn collect_from_import(node: Node, source: &str, names: &mut Vec<(String, String)>) {
-    let Some(module) = node.child_by_field_name("module_name") else {
+    let Some(module) = node.field("module_name") else {
         return;
     };
     // Relative imports name the project's own modules, never the libraries rules look for.
@@ -123,10 +121,7 @@ fn collect_from_import(node: Node, source: &str, names: &mut Vec<(String, String
                 names.push((name.clone(), format!("{module}.{name}")));
             }
             "aliased_import" => {
-                if let (Some(name), Some(alias)) = (
-                    child.child_by_field_name("name"),
-                    child.child_by_field_name("alias"),
-                ) {
+                if let (Some(name), Some(alias)) = (child.field("name"), child.field("alias")) {
                     names.push((
                         text(alias, source).to_string(),
                         format!("{module}.{}", compact(text(name, source))),
@@ -160,7 +155,7 @@ impl<'t> CallArgs<'t> {
     /// Sorts the arguments of a `call` node.
     pub fn of(call: Node<'t>, source: &'t str) -> CallArgs<'t> {
         let mut args = CallArgs::default();
-        let Some(list) = call.child_by_field_name("arguments") else {
+        let Some(list) = call.field("arguments") else {
             return args;
         };
         if list.kind() != "argument_list" {
@@ -172,10 +167,7 @@ impl<'t> CallArgs<'t> {
         for arg in list.named_children(&mut cursor) {
             match arg.kind() {
                 "keyword_argument" => {
-                    if let (Some(name), Some(value)) = (
-                        arg.child_by_field_name("name"),
-                        arg.child_by_field_name("value"),
-                    ) {
+                    if let (Some(name), Some(value)) = (arg.field("name"), arg.field("value")) {
                         args.keywords.push((text(name, source), value));
                     }
                 }
@@ -230,9 +222,9 @@ pub fn module_assignments_of<'t>(
                 .named_child(0)
                 .filter(|n| n.kind() == "assignment")?;
             let name = assignment
-                .child_by_field_name("left")
+                .field("left")
                 .filter(|l| l.kind() == "identifier")?;
-            let value = assignment.child_by_field_name("right")?;
+            let value = assignment.field("right")?;
             Some(ModuleAssignment {
                 statement,
                 assignment,
@@ -245,11 +237,9 @@ pub fn module_assignments_of<'t>(
 
 /// For a call of a method (`obj.method(...)`), the object node and the method's name.
 pub fn method_call<'t, 's>(call: Node<'t>, source: &'s str) -> Option<(Node<'t>, &'s str)> {
-    let function = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
-    let object = function.child_by_field_name("object")?;
-    let method = function.child_by_field_name("attribute")?;
+    let function = call.field("function").filter(|f| f.kind() == "attribute")?;
+    let object = function.field("object")?;
+    let method = function.field("attribute")?;
     Some((object, source.get(method.byte_range()).unwrap_or("")))
 }
 
@@ -286,13 +276,13 @@ pub fn enclosing_function_name(node: Node, source: &str) -> Option<String> {
     let mut current = node.parent();
     while let Some(n) = current {
         if n.kind() == "function_definition" {
-            let name = text(n.child_by_field_name("name")?, source).to_string();
+            let name = text(n.field("name")?, source).to_string();
             let class = n
                 .parent()
                 .filter(|b| b.kind() == "block")
                 .and_then(|b| b.parent())
                 .filter(|c| c.kind() == "class_definition")
-                .and_then(|c| c.child_by_field_name("name"))
+                .and_then(|c| c.field("name"))
                 .map(|c| text(c, source));
             return Some(match class {
                 Some(class) => format!("{class}.{name}"),
@@ -337,7 +327,7 @@ mod tests {
         let mut result = None;
         walk(tree.root_node(), |n| {
             if n.kind() == "call" && result.is_none() {
-                result = imports.resolve(n.child_by_field_name("function").unwrap(), src);
+                result = imports.resolve(n.field("function").unwrap(), src);
             }
         });
         result

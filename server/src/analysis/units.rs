@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 
+use crate::analysis::kinds::Field;
 use tree_sitter::Node;
 
 /// What a unit holds, which decides how much of it other units may see (see `facts`).
@@ -51,7 +52,7 @@ pub fn units(root: Node<'_>) -> Vec<Unit<'_>> {
 /// Adds one statement; `split` is whether a class here is split into its body's statements.
 fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>) {
     let definition = if statement.kind() == "decorated_definition" {
-        statement.child_by_field_name("definition")
+        statement.field("definition")
     } else {
         Some(statement)
     };
@@ -65,7 +66,7 @@ fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>)
         Some("function_definition") => out.push(unit(UnitKind::Def)),
         Some("class_definition") if split => {
             let body = definition
-                .and_then(|d| d.child_by_field_name("body"))
+                .and_then(|d| d.field("body"))
                 .filter(|b| b.child_count() > 0 && b.start_byte() < statement.end_byte());
             let Some(body) = body else {
                 out.push(unit(UnitKind::ClassHeader));

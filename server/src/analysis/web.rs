@@ -13,6 +13,7 @@ use super::facts::FileFacts;
 use super::scope::{decorators, parameter_names};
 use super::semantic::string_literal_value;
 use super::Context;
+use crate::analysis::kinds::Field;
 
 /// Top-level packages whose import makes a decorated `x.get("/path")` a route.
 pub const FRAMEWORKS: &[&str] = &[
@@ -106,7 +107,7 @@ pub fn under_main_guard(ctx: &Context, node: Node) -> bool {
     let mut current = node.parent();
     while let Some(n) = current {
         if n.kind() == "if_statement" {
-            let condition = n.child_by_field_name("condition").map(|c| ctx.text(c));
+            let condition = n.field("condition").map(|c| ctx.text(c));
             if condition.is_some_and(|c| c.contains("__name__") && c.contains("__main__")) {
                 return true;
             }
@@ -122,14 +123,14 @@ fn is_route_decorator(source: &str, decorator: Node) -> bool {
     if decorator.kind() != "call" {
         return false;
     }
-    let Some(function) = decorator.child_by_field_name("function") else {
+    let Some(function) = decorator.field("function") else {
         return false;
     };
     if function.kind() != "attribute" {
         return false;
     }
     let method = function
-        .child_by_field_name("attribute")
+        .field("attribute")
         .and_then(|a| source.get(a.byte_range()))
         .unwrap_or("");
     if !ROUTE_METHODS.contains(&method) {
@@ -180,7 +181,7 @@ fn is_django_view(function: Node, source: &str) -> bool {
         .is_some_and(|c| c.kind() == "class_definition");
     if in_class {
         let name = function
-            .child_by_field_name("name")
+            .field("name")
             .and_then(|n| source.get(n.byte_range()))
             .unwrap_or("");
         VIEW_METHODS.contains(&name) && params.get(1) == Some(&"request")

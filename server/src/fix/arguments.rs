@@ -4,6 +4,7 @@
 use tree_sitter::Node;
 
 use super::imports::indentation_at;
+use crate::analysis::kinds::Field;
 use crate::analysis::{Context, Edit};
 
 /// The edit that adds `keyword=value` (given as one string) as the last argument of `call`.
@@ -11,7 +12,7 @@ use crate::analysis::{Context, Edit};
 /// Returns `None` for calls whose arguments are a bare generator (`f(x for x in y)`), where no
 /// argument can be added.
 pub fn add_keyword_argument(ctx: &Context, call: Node, argument: &str) -> Option<Edit> {
-    let list = call.child_by_field_name("arguments")?;
+    let list = call.field("arguments")?;
     if list.kind() != "argument_list" {
         return None;
     }

@@ -4,6 +4,7 @@
 
 use tree_sitter::Node;
 
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::{module_assignments, ModuleAssignment};
 use crate::analysis::{Context, Edit};
 
@@ -121,10 +122,7 @@ fn top_level_module_binding(ctx: &Context, module: &str) -> Option<String> {
             match name.kind() {
                 "dotted_name" if ctx.text(name) == module => return Some(module.to_string()),
                 "aliased_import" => {
-                    let (Some(n), Some(alias)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
-                    ) else {
+                    let (Some(n), Some(alias)) = (name.field("name"), name.field("alias")) else {
                         continue;
                     };
                     if ctx.text(n) == module {
@@ -145,11 +143,11 @@ fn imported_module<'s>(ctx: &Context<'s>, stmt: Node) -> &'s str {
     } else {
         "module_name"
     };
-    let Some(name) = stmt.child_by_field_name(field) else {
+    let Some(name) = stmt.field(field) else {
         return "";
     };
     let name = if name.kind() == "aliased_import" {
-        name.child_by_field_name("name").unwrap_or(name)
+        name.field("name").unwrap_or(name)
     } else {
         name
     };
@@ -235,7 +233,7 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
     {
         let is_factory = right.kind() == "call"
             && right
-                .child_by_field_name("function")
+                .field("function")
                 .and_then(|f| ctx.resolve(f))
                 .is_some_and(|q| LOGGER_FACTORIES.contains(&q.as_str()));
         if is_factory {

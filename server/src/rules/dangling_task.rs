@@ -1,6 +1,7 @@
 //! PF206 dangling-task: a task whose only reference is dropped at once.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -54,7 +55,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         let Some(call) = statement.named_child(0).filter(|c| c.kind() == "call") else {
             return;
         };
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.field("function") else {
             return;
         };
         let spawns = match ctx.resolve(function).as_deref() {
@@ -64,12 +65,12 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 // `asyncio.get_running_loop().create_task(...)`, `get_event_loop()` alike.
                 function.kind() == "attribute"
                     && function
-                        .child_by_field_name("attribute")
+                        .field("attribute")
                         .is_some_and(|a| ctx.text(a) == "create_task")
                     && function
-                        .child_by_field_name("object")
+                        .field("object")
                         .filter(|o| o.kind() == "call")
-                        .and_then(|o| o.child_by_field_name("function"))
+                        .and_then(|o| o.field("function"))
                         .and_then(|f| ctx.resolve(f))
                         .is_some_and(|q| {
                             q == "asyncio.get_running_loop" || q == "asyncio.get_event_loop"

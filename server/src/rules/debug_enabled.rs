@@ -1,6 +1,7 @@
 //! PF302 debug-enabled: debuggers and auto-reload switched on in code.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::CallArgs;
 use crate::analysis::web::is_flask_app;
 use crate::analysis::{Context, Finding, Safety, Severity};
@@ -76,7 +77,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     }
     ctx.walk(&["call", "assignment"], |node| match node.kind() {
         "call" => {
-            let Some(function) = node.child_by_field_name("function") else {
+            let Some(function) = node.field("function") else {
                 return;
             };
             // Arguments are sorted only for the few calls that can matter.
@@ -99,10 +100,10 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             }
             let is_app_run = function.kind() == "attribute"
                 && function
-                    .child_by_field_name("attribute")
+                    .field("attribute")
                     .is_some_and(|a| ctx.text(a) == "run")
                 && function
-                    .child_by_field_name("object")
+                    .field("object")
                     .is_some_and(|o| is_flask_app(ctx, o));
             if is_app_run {
                 if let Some(v) = args().keyword("debug").filter(|v| v.kind() == "true") {
@@ -111,10 +112,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             }
         }
         "assignment" => {
-            let (Some(left), Some(right)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
-            ) else {
+            let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
                 return;
             };
             if right.kind() != "true" {
@@ -124,24 +122,24 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 // `app.debug = True`
                 "attribute"
                     if left
-                        .child_by_field_name("attribute")
+                        .field("attribute")
                         .is_some_and(|a| ctx.text(a) == "debug") =>
                 {
-                    left.child_by_field_name("object")
+                    left.field("object")
                 }
                 // `app.config["DEBUG"] = True`
                 "subscript"
-                    if left.child_by_field_name("subscript").is_some_and(|s| {
+                    if left.field("subscript").is_some_and(|s| {
                         crate::analysis::semantic::is_string_literal(s, ctx.source, "DEBUG")
                     }) =>
                 {
-                    left.child_by_field_name("value")
+                    left.field("value")
                         .filter(|v| v.kind() == "attribute")
                         .filter(|v| {
-                            v.child_by_field_name("attribute")
+                            v.field("attribute")
                                 .is_some_and(|a| ctx.text(a) == "config")
                         })
-                        .and_then(|v| v.child_by_field_name("object"))
+                        .and_then(|v| v.field("object"))
                 }
                 _ => None,
             };

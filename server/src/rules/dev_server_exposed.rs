@@ -1,6 +1,7 @@
 //! PF305 dev-server-exposed: Flask's development server listening on every interface.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::{string_literal_value, CallArgs};
 use crate::analysis::web::is_flask_app;
 use crate::analysis::{Context, Finding, Severity};
@@ -42,17 +43,14 @@ PF302 (debug enabled), ruff S104, bandit B104."#,
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     ctx.walk(&["call"], |call| {
-        let Some(function) = call
-            .child_by_field_name("function")
-            .filter(|f| f.kind() == "attribute")
-        else {
+        let Some(function) = call.field("function").filter(|f| f.kind() == "attribute") else {
             return;
         };
         let is_run = function
-            .child_by_field_name("attribute")
+            .field("attribute")
             .is_some_and(|a| ctx.text(a) == "run")
             && function
-                .child_by_field_name("object")
+                .field("object")
                 .is_some_and(|o| is_flask_app(ctx, o));
         if !is_run {
             return;

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::logging::is_logging_call;
 use crate::analysis::scope::{decorators, parameter_names, walk_same_scope};
 use crate::analysis::semantic::CallArgs;
@@ -59,9 +60,9 @@ fn is_catch_all(ctx: &Context, decorator: Node) -> bool {
         return false;
     }
     let Some(method) = decorator
-        .child_by_field_name("function")
+        .field("function")
         .filter(|f| f.kind() == "attribute")
-        .and_then(|f| f.child_by_field_name("attribute"))
+        .and_then(|f| f.field("attribute"))
     else {
         return false;
     };
@@ -90,7 +91,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         {
             return;
         }
-        let Some(body) = function.child_by_field_name("body") else {
+        let Some(body) = function.field("body") else {
             return;
         };
         let mut logs = false;
@@ -100,7 +101,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if logs {
             return;
         }
-        let Some(name) = function.child_by_field_name("name") else {
+        let Some(name) = function.field("name") else {
             return;
         };
         let params = parameter_names(function, ctx.source);

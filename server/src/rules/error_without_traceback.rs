@@ -1,6 +1,7 @@
 //! PF104 error-without-traceback: `logger.error(...)` in a catch-all handler logs no traceback.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::logging::log_method;
 use crate::analysis::scope::{enclosing_handler, handler_body, handler_is_broad, walk_same_scope};
 use crate::analysis::semantic::CallArgs;
@@ -74,10 +75,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if reraises {
             return;
         }
-        let Some(method) = call
-            .child_by_field_name("function")
-            .and_then(|f| f.child_by_field_name("attribute"))
-        else {
+        let Some(method) = call.field("function").and_then(|f| f.field("attribute")) else {
             return;
         };
         out.push(Finding::new(

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::scope::{
     enclosing_function, handler_body, handler_is_broad, handler_name, parameter_names,
     walk_same_scope,
@@ -81,19 +82,19 @@ fn leak_kind(ctx: &Context, node: Node, name: Option<&str>) -> Option<bool> {
     let is_name = |n: Node| n.kind() == "identifier" && Some(ctx.text(n)) == name;
     match node.kind() {
         "call" => {
-            let function = node.child_by_field_name("function")?;
+            let function = node.field("function")?;
             if let Some(q) = ctx.resolve(function) {
                 if q == "traceback.format_exc" || q == "traceback.format_exception" {
                     return Some(true);
                 }
             }
-            let args = node.child_by_field_name("arguments")?;
+            let args = node.field("arguments")?;
             let is_str = matches!(ctx.text(function), "str" | "repr");
             (is_str && args.named_child_count() == 1 && args.named_child(0).is_some_and(is_name))
                 .then_some(false)
         }
         "interpolation" => node
-            .child_by_field_name("expression")
+            .field("expression")
             .filter(|e| is_name(*e))
             .map(|_| false),
         _ => None,
@@ -106,7 +107,7 @@ fn reaches_response(ctx: &Context, leak: Node) -> bool {
     while let Some(n) = current {
         match n.kind() {
             "call" => {
-                let function = n.child_by_field_name("function");
+                let function = n.field("function");
                 let text = function.map(|f| ctx.text(f)).unwrap_or("");
                 let last = text.rsplit('.').next().unwrap_or(text);
                 if RESPONSE_CALLS.contains(&last) {
@@ -135,7 +136,7 @@ fn debug_only(ctx: &Context, node: Node) -> bool {
     while let Some(n) = current {
         let condition = match n.kind() {
             "conditional_expression" => n.named_child(1),
-            "if_statement" => n.child_by_field_name("condition"),
+            "if_statement" => n.field("condition"),
             "function_definition" => return false,
             _ => None,
         };
@@ -171,7 +172,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             ),
             // An error handler's parameter is the exception, whatever it is named.
             "function_definition" if is_error_handler(ctx, node) => (
-                node.child_by_field_name("body"),
+                node.field("body"),
                 parameter_names(node, ctx.source).last().copied(),
                 true,
             ),

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::scope::walk_same_scope;
 use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Finding, Severity};
@@ -64,7 +65,7 @@ fn can_complete(ctx: &Context, block: Node, depth: usize) -> bool {
 
 /// Whether execution can continue after `statement`.
 fn statement_completes(ctx: &Context, statement: Node, depth: usize) -> bool {
-    let body = |field: &str| statement.child_by_field_name(field);
+    let body = |field: &str| statement.field(field);
     match statement.kind() {
         "return_statement" | "raise_statement" => false,
         "expression_statement" => !statement.named_child(0).is_some_and(|e| ends_path(ctx, e)),
@@ -79,7 +80,7 @@ fn statement_completes(ctx: &Context, statement: Node, depth: usize) -> bool {
             }
             body("consequence").is_none_or(|c| can_complete(ctx, c, depth))
                 || alternatives.iter().any(|a| {
-                    a.child_by_field_name(if a.kind() == "else_clause" {
+                    a.field(if a.kind() == "else_clause" {
                         "body"
                     } else {
                         "consequence"
@@ -103,7 +104,7 @@ fn statement_completes(ctx: &Context, statement: Node, depth: usize) -> bool {
             let else_block = parts.iter().find(|p| p.kind() == "else_clause");
             let main_completes = body("body").is_none_or(|b| can_complete(ctx, b, depth))
                 && else_block
-                    .and_then(|e| e.child_by_field_name("body"))
+                    .and_then(|e| e.field("body"))
                     .is_none_or(|b| can_complete(ctx, b, depth));
             main_completes
                 || parts.iter().any(|p| {
@@ -130,7 +131,7 @@ fn statement_completes(ctx: &Context, statement: Node, depth: usize) -> bool {
             });
             !has_wildcard
                 || cases.iter().any(|c| {
-                    c.child_by_field_name("consequence")
+                    c.field("consequence")
                         .is_none_or(|b| can_complete(ctx, b, depth))
                 })
         }
@@ -143,7 +144,7 @@ fn ends_path(ctx: &Context, expression: Node) -> bool {
     if expression.kind() != "call" {
         return false;
     }
-    let Some(function) = expression.child_by_field_name("function") else {
+    let Some(function) = expression.field("function") else {
         return false;
     };
     let text = ctx.text(function);
@@ -181,7 +182,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if ctx.handler_kind(function).is_none() {
             return;
         }
-        let Some(body) = function.child_by_field_name("body") else {
+        let Some(body) = function.field("body") else {
             return;
         };
         let mut returns_value = false;
@@ -194,7 +195,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if !returns_value || generator || !can_complete(ctx, body, 0) {
             return;
         }
-        let Some(name) = function.child_by_field_name("name") else {
+        let Some(name) = function.field("name") else {
             return;
         };
         out.push(Finding::new(

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::secrets::{
     is_plausible_secret, is_secret_name, is_test_module, known_key_format, string_literals,
 };
@@ -55,17 +56,17 @@ B105/B106, gitleaks and detect-secrets (which scan history; this rule catches it
 fn stored_under<'t>(ctx: &Context<'t>, literal: Node) -> Option<(&'t str, bool)> {
     let parent = literal.parent()?;
     match parent.kind() {
-        "assignment" if parent.child_by_field_name("right") == Some(literal) => {
-            let left = parent.child_by_field_name("left")?;
+        "assignment" if parent.field("right") == Some(literal) => {
+            let left = parent.field("left")?;
             let name = match left.kind() {
                 "identifier" => left,
-                "attribute" => left.child_by_field_name("attribute")?,
+                "attribute" => left.field("attribute")?,
                 _ => return None,
             };
             Some((ctx.text(name), true))
         }
         "keyword_argument" => {
-            let name = parent.child_by_field_name("name")?;
+            let name = parent.field("name")?;
             Some((ctx.text(name), false))
         }
         _ => None,

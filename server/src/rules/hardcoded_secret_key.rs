@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::secrets::is_test_module;
 use crate::analysis::semantic::{is_string_literal, string_literal_value, CallArgs};
 use crate::analysis::web::is_flask_app;
@@ -51,11 +52,9 @@ PF501 (hardcoded secret), ruff S105, bandit B105."#,
 fn is_app_config(ctx: &Context, node: Node) -> bool {
     node.kind() == "attribute"
         && node
-            .child_by_field_name("attribute")
+            .field("attribute")
             .is_some_and(|a| ctx.text(a) == "config")
-        && node
-            .child_by_field_name("object")
-            .is_some_and(|o| is_flask_app(ctx, o))
+        && node.field("object").is_some_and(|o| is_flask_app(ctx, o))
 }
 
 /// Whether an assignment target is `SECRET_KEY` at module level or in a `*Config` class.
@@ -73,7 +72,7 @@ fn is_settings_target(ctx: &Context, assignment: Node, left: Node) -> bool {
         Some("block") => statement_parent
             .and_then(|b| b.parent())
             .filter(|c| c.kind() == "class_definition")
-            .and_then(|c| c.child_by_field_name("name"))
+            .and_then(|c| c.field("name"))
             .is_some_and(|n| ctx.text(n).ends_with("Config")),
         _ => false,
     }
@@ -107,26 +106,19 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     };
     ctx.walk(&["assignment", "call"], |node| match node.kind() {
         "assignment" => {
-            let (Some(left), Some(right)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
-            ) else {
+            let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
                 return;
             };
             let matches = match left.kind() {
                 "attribute" => {
-                    left.child_by_field_name("attribute")
+                    left.field("attribute")
                         .is_some_and(|a| ctx.text(a) == "secret_key")
-                        && left
-                            .child_by_field_name("object")
-                            .is_some_and(|o| is_flask_app(ctx, o))
+                        && left.field("object").is_some_and(|o| is_flask_app(ctx, o))
                 }
                 "subscript" => {
-                    left.child_by_field_name("subscript")
+                    left.field("subscript")
                         .is_some_and(|s| is_string_literal(s, ctx.source, "SECRET_KEY"))
-                        && left
-                            .child_by_field_name("value")
-                            .is_some_and(|v| is_app_config(ctx, v))
+                        && left.field("value").is_some_and(|v| is_app_config(ctx, v))
                 }
                 _ => is_settings_target(ctx, node, left),
             };
@@ -135,17 +127,14 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             }
         }
         "call" => {
-            let Some(function) = node
-                .child_by_field_name("function")
-                .filter(|f| f.kind() == "attribute")
-            else {
+            let Some(function) = node.field("function").filter(|f| f.kind() == "attribute") else {
                 return;
             };
             let is_update = function
-                .child_by_field_name("attribute")
+                .field("attribute")
                 .is_some_and(|a| ctx.text(a) == "update")
                 && function
-                    .child_by_field_name("object")
+                    .field("object")
                     .is_some_and(|o| is_app_config(ctx, o));
             if is_update {
                 if let Some(value) = CallArgs::of(node, ctx.source).keyword("SECRET_KEY") {

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::scope::{enclosing_function, walk_up_same_scope};
 use crate::analysis::semantic::{module_assignments, walk};
 use crate::analysis::{Context, Finding, Severity};
@@ -66,7 +67,7 @@ fn is_container(ctx: &Context, value: Node) -> bool {
     match value.kind() {
         "dictionary" | "set" | "list" => true,
         "call" => {
-            let Some(function) = value.child_by_field_name("function") else {
+            let Some(function) = value.field("function") else {
                 return false;
             };
             matches!(ctx.text(function), "dict" | "set" | "list")
@@ -88,18 +89,17 @@ fn mutates(ctx: &Context, node: Node, name: &str) -> bool {
             let target = if node.kind() == "delete_statement" {
                 node.named_child(0)
             } else {
-                node.child_by_field_name("left")
+                node.field("left")
             };
-            target
-                .is_some_and(|t| t.kind() == "subscript" && is_name(t.child_by_field_name("value")))
+            target.is_some_and(|t| t.kind() == "subscript" && is_name(t.field("value")))
         }
         // `name.add(x)`, `name.pop(key)`
         "call" => node
-            .child_by_field_name("function")
+            .field("function")
             .filter(|f| f.kind() == "attribute")
             .is_some_and(|f| {
-                is_name(f.child_by_field_name("object"))
-                    && f.child_by_field_name("attribute")
+                is_name(f.field("object"))
+                    && f.field("attribute")
                         .is_some_and(|a| MUTATORS.contains(&ctx.text(a)))
             }),
         _ => false,

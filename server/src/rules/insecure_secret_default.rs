@@ -1,6 +1,7 @@
 //! PF502 insecure-secret-default: a secret read from the environment with a literal fallback.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::secrets::{is_secret_name, is_test_module};
 use crate::analysis::semantic::{string_literal_value, CallArgs};
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
@@ -70,7 +71,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if value.is_empty() || !(name == "SECRET_KEY" || is_secret_name(&name)) {
             continue;
         }
-        let environ = match function.child_by_field_name("object") {
+        let environ = match function.field("object") {
             // `os.environ.get` → `os.environ`; `os.getenv` → `os.environ`.
             Some(object) if qualified == "os.environ.get" => ctx.text(object).to_string(),
             Some(object) => format!("{}.environ", ctx.text(object)),

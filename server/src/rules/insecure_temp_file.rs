@@ -1,6 +1,7 @@
 //! PF402 insecure-temp-file: `tempfile.mktemp`, a name that someone else can claim first.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::imports::{ensure_module_import, indentation_at};
 
@@ -55,12 +56,12 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 .parent()
                 .filter(|s| s.kind() == "expression_statement")?;
             let target = assignment
-                .child_by_field_name("left")
+                .field("left")
                 .filter(|l| l.kind() == "identifier")?;
             if function.kind() != "attribute" || ctx.mentions("_mkstemp_fd") {
                 return None;
             }
-            let method = function.child_by_field_name("attribute")?;
+            let method = function.field("attribute")?;
             let (os, import) = ensure_module_import(ctx, "os");
             let indent = indentation_at(ctx.source, statement.start_byte());
             let mut edits: Vec<Edit> = import.into_iter().collect();

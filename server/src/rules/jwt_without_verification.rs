@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::{string_literal_value, CallArgs};
 use crate::analysis::{Context, Finding, Severity};
 
@@ -51,12 +52,10 @@ fn disables_signature(ctx: &Context, options: Node) -> bool {
     let found = options.named_children(&mut cursor).any(|pair| {
         pair.kind() == "pair"
             && pair
-                .child_by_field_name("key")
+                .field("key")
                 .and_then(|k| string_literal_value(k, ctx.source))
                 .is_some_and(|k| k == "verify_signature")
-            && pair
-                .child_by_field_name("value")
-                .is_some_and(|v| v.kind() == "false")
+            && pair.field("value").is_some_and(|v| v.kind() == "false")
     });
     found
 }

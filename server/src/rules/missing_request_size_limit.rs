@@ -1,6 +1,7 @@
 //! PF306 missing-request-size-limit: a Flask app that accepts request bodies of any size.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::web::FLASK_APPS;
 use crate::analysis::{Context, Finding, Fix, Safety, Severity};
 use crate::fix::imports::{indentation_at, line_end};
@@ -49,16 +50,14 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         return;
     }
     ctx.walk(&["assignment"], |assignment| {
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (assignment.field("left"), assignment.field("right"))
+        else {
             return;
         };
         let creates_app = left.kind() == "identifier"
             && right.kind() == "call"
             && right
-                .child_by_field_name("function")
+                .field("function")
                 .and_then(|f| ctx.resolve(f))
                 .is_some_and(|q| q == FLASK_APPS[0]);
         if !creates_app {

@@ -6,6 +6,7 @@ use memchr::memmem;
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Finding, Fix, Safety, Severity};
 use crate::fix::arguments::add_keyword_argument;
@@ -215,7 +216,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // Names bound only to sessions with no adapter mounted (the file's facts).
     let sessions = ctx.facts().sessions();
     ctx.walk(&["call"], |node| {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.field("function") else {
             return;
         };
         let target = call_target(ctx, function, sessions);
@@ -302,8 +303,8 @@ fn call_target(
     if function.kind() != "attribute" {
         return None;
     }
-    let object = function.child_by_field_name("object")?;
-    let method = ctx.text(function.child_by_field_name("attribute")?);
+    let object = function.field("object")?;
+    let method = ctx.text(function.field("attribute")?);
     if !HTTP_METHODS.contains(&method) || !sessions.contains(ctx.text(object)) {
         return None;
     }

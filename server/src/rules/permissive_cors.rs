@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::{is_string_literal, walk, CallArgs, ModuleAssignment};
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::arguments::add_keyword_argument;
@@ -156,8 +157,8 @@ fn wildcard_resource<'t>(resources: Node<'t>, ctx: &Context) -> Option<Node<'t>>
     let mut found = None;
     walk(resources, |n| {
         if found.is_none() && n.kind() == "pair" {
-            let key = n.child_by_field_name("key");
-            let value = n.child_by_field_name("value");
+            let key = n.field("key");
+            let value = n.field("value");
             if let (Some(key), Some(value)) = (key, value) {
                 if is_string_literal(key, ctx.source, "origins") && is_wildcard(value, ctx) {
                     found = Some(value);
@@ -310,7 +311,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         return;
     }
     ctx.walk(&["call"], |node| {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.field("function") else {
             return;
         };
         if ctx

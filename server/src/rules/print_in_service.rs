@@ -1,6 +1,7 @@
 //! PF108 print-in-service: `print()` in a module that serves requests.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::CallArgs;
 use crate::analysis::web::under_main_guard;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
@@ -70,7 +71,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     }
     ctx.walk(&["call"], |call| {
         let Some(function) = call
-            .child_by_field_name("function")
+            .field("function")
             .filter(|f| f.kind() == "identifier" && ctx.text(*f) == "print")
         else {
             return;

@@ -1,6 +1,7 @@
 //! PF105 raise-without-cause: a new exception raised in a handler without `from`.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::scope::{enclosing_handler, handler_name};
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 
@@ -58,7 +59,7 @@ const CONTROL_FLOW: &[&str] = &[
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     ctx.walk(&["raise_statement"], |raise| {
-        if raise.child_by_field_name("cause").is_some() {
+        if raise.field("cause").is_some() {
             return;
         }
         let Some(raised) = raise.named_child(0) else {
@@ -71,7 +72,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             return;
         };
         let class = match raised.kind() {
-            "call" => raised.child_by_field_name("function").unwrap_or(raised),
+            "call" => raised.field("function").unwrap_or(raised),
             _ => raised,
         };
         let class_text = ctx.text(class);

@@ -7,6 +7,7 @@ use memchr::memmem;
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::scope::walk_same_scope;
 use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Finding, Severity};
@@ -182,11 +183,11 @@ fn sql_literal<'t>(node: Node<'t>) -> Option<Node<'t>> {
     for _ in 0..=MAX_DEPTH {
         node = match node.kind() {
             "string" => return Some(node),
-            "binary_operator" => node.child_by_field_name("left")?,
+            "binary_operator" => node.field("left")?,
             "call" => {
                 return node
-                    .child_by_field_name("function")
-                    .and_then(|f| f.child_by_field_name("object"))
+                    .field("function")
+                    .and_then(|f| f.field("object"))
                     .filter(|o| o.kind() == "string")
             }
             "parenthesized_expression" => node.named_child(0)?,
@@ -203,9 +204,7 @@ const MAX_DEPTH: usize = 64;
 /// names or clause fragments) formatted in.
 fn is_built_sql(ctx: &Context, node: Node) -> bool {
     let appended = node.kind() == "binary_operator"
-        && node
-            .child_by_field_name("operator")
-            .is_some_and(|o| ctx.text(o) == "+");
+        && node.field("operator").is_some_and(|o| ctx.text(o) == "+");
     is_formatted_sql(ctx, node)
         && sql_literal(node).is_some_and(|s| has_value_placeholder(literal_body(ctx, s), appended))
 }
@@ -229,9 +228,9 @@ fn formatted_sql_within(ctx: &Context, node: Node, depth: usize) -> bool {
             interpolated && looks_like_sql(ctx.text(node))
         }
         "binary_operator" => {
-            let left = node.child_by_field_name("left");
-            let operator = node.child_by_field_name("operator").map(|o| ctx.text(o));
-            let right = node.child_by_field_name("right");
+            let left = node.field("left");
+            let operator = node.field("operator").map(|o| ctx.text(o));
+            let right = node.field("right");
             let (Some(left), Some(right)) = (left, right) else {
                 return false;
             };
@@ -252,18 +251,18 @@ fn formatted_sql_within(ctx: &Context, node: Node, depth: usize) -> bool {
         }
         "call" => {
             // "SELECT ... {}".format(x)
-            let Some(function) = node.child_by_field_name("function") else {
+            let Some(function) = node.field("function") else {
                 return false;
             };
             function.kind() == "attribute"
                 && function
-                    .child_by_field_name("attribute")
+                    .field("attribute")
                     .is_some_and(|a| ctx.text(a) == "format")
                 && function
-                    .child_by_field_name("object")
+                    .field("object")
                     .is_some_and(|o| o.kind() == "string" && looks_like_sql(ctx.text(o)))
                 && node
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .is_some_and(|a| a.named_child_count() > 0)
         }
         "parenthesized_expression" => node
@@ -275,7 +274,7 @@ fn formatted_sql_within(ctx: &Context, node: Node, depth: usize) -> bool {
 
 /// Whether `call` hands its first argument to the database.
 fn is_sink(ctx: &Context, call: Node) -> bool {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.field("function") else {
         return false;
     };
     if ctx
@@ -286,7 +285,7 @@ fn is_sink(ctx: &Context, call: Node) -> bool {
     }
     function.kind() == "attribute"
         && function
-            .child_by_field_name("attribute")
+            .field("attribute")
             .is_some_and(|a| SINKS.contains(&ctx.text(a)))
 }
 
@@ -315,7 +314,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         let Some(body) = (if scope.kind() == "module" {
             Some(scope)
         } else {
-            scope.child_by_field_name("body")
+            scope.field("body")
         }) else {
             return;
         };
@@ -326,10 +325,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         let mut built: HashMap<&str, bool> = HashMap::new();
         walk_same_scope(body, &mut |n| match n.kind() {
             "assignment" => {
-                if let (Some(left), Some(right)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) {
+                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
                     if left.kind() == "identifier" {
                         let entry = built.entry(ctx.text(left)).or_insert(false);
                         *entry |= is_built_sql(ctx, right) && !ctx.text(right).contains("quote");
@@ -337,10 +333,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 }
             }
             "augmented_assignment" => {
-                if let (Some(left), Some(right)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) {
+                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
                     if left.kind() == "identifier"
                         && built.contains_key(ctx.text(left))
                         && !matches!(right.kind(), "string")

@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::secrets::is_test_module;
 use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Finding, Severity};
@@ -52,7 +53,7 @@ const HTTP_METHODS: &[&str] = &[
 /// Whether `call` goes to requests or httpx: a resolved module function or client, or an HTTP
 /// method called on something (a session or client) in a file that imports one of them.
 fn is_http_call(ctx: &Context, call: Node) -> bool {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.field("function") else {
         return false;
     };
     if let Some(q) = ctx.resolve(function) {
@@ -63,7 +64,7 @@ fn is_http_call(ctx: &Context, call: Node) -> bool {
     imports_client
         && function.kind() == "attribute"
         && function
-            .child_by_field_name("attribute")
+            .field("attribute")
             .is_some_and(|a| HTTP_METHODS.contains(&ctx.text(a)))
 }
 
@@ -77,7 +78,7 @@ fn behind_verification_switch(ctx: &Context, node: Node) -> bool {
                 let condition = if n.kind() == "conditional_expression" {
                     n.named_child(1)
                 } else {
-                    n.child_by_field_name("condition")
+                    n.field("condition")
                 };
                 let text = condition
                     .map(|c| ctx.text(c).to_ascii_lowercase())
@@ -122,7 +123,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 }
             }
             let unverified = node
-                .child_by_field_name("function")
+                .field("function")
                 .and_then(|f| ctx.resolve(f))
                 .is_some_and(|q| q == "ssl._create_unverified_context");
             if unverified {
@@ -137,8 +138,8 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         }
         "assignment" => {
             let (Some(left), Some(right)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
+                node.field("left"),
+                node.field("right"),
             ) else {
                 return;
             };
@@ -146,7 +147,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 return;
             }
             let attribute = left
-                .child_by_field_name("attribute")
+                .field("attribute")
                 .map(|a| ctx.text(a))
                 .unwrap_or("");
             let off = match attribute {

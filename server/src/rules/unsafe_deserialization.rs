@@ -1,6 +1,7 @@
 //! PF505 unsafe-deserialization: YAML and pickle loaders that construct arbitrary objects.
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::CallArgs;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 
@@ -66,7 +67,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 }
                 let fix = loader.is_none().then(|| {
                     let method = function
-                        .child_by_field_name("attribute")
+                        .field("attribute")
                         .filter(|_| function.kind() == "attribute");
                     let (range, text) = match method {
                         Some(m) => (m.byte_range(), format!("safe_{}", ctx.text(m))),

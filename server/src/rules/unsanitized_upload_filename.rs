@@ -7,6 +7,7 @@ use memchr::memmem;
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::scope::{enclosing_function, walk_same_scope};
 use crate::analysis::{Context, Finding, Severity};
 
@@ -57,7 +58,7 @@ const SANITIZERS: &[&str] = &["secure_filename", "basename", "get_valid_filename
 
 /// Calls that take a path.
 fn is_path_sink(ctx: &Context, call: Node) -> bool {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.field("function") else {
         return false;
     };
     let text = ctx.text(function);
@@ -93,7 +94,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         return;
     }
     ctx.walk(&["function_definition"], |function| {
-        let Some(body) = function.child_by_field_name("body") else {
+        let Some(body) = function.field("body") else {
             return;
         };
         // Uploads come from `request.files`/`request.FILES` in the body or an `UploadFile`
@@ -104,11 +105,11 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         }
         // Names bound to uploaded files, then names bound to their client-chosen names.
         let mut files: HashSet<&str> = HashSet::new();
-        if let Some(params) = function.child_by_field_name("parameters") {
+        if let Some(params) = function.field("parameters") {
             let mut cursor = params.walk();
             for p in params.named_children(&mut cursor) {
                 if p.kind() == "typed_parameter"
-                    && p.child_by_field_name("type")
+                    && p.field("type")
                         .is_some_and(|t| ctx.text(t).contains("UploadFile"))
                 {
                     if let Some(name) = p.named_child(0).filter(|n| n.kind() == "identifier") {
@@ -119,20 +120,14 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         }
         walk_same_scope(body, &mut |n| match n.kind() {
             "assignment" => {
-                if let (Some(left), Some(right)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) {
+                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
                     if left.kind() == "identifier" && is_upload_source(ctx, right) {
                         files.insert(ctx.text(left));
                     }
                 }
             }
             "for_statement" => {
-                if let (Some(left), Some(right)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) {
+                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
                     if left.kind() == "identifier" && is_upload_source(ctx, right) {
                         files.insert(ctx.text(left));
                     }
@@ -145,9 +140,9 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         }
         let is_client_name = |n: Node| {
             n.kind() == "attribute"
-                && n.child_by_field_name("object")
+                && n.field("object")
                     .is_some_and(|o| o.kind() == "identifier" && files.contains(ctx.text(o)))
-                && n.child_by_field_name("attribute")
+                && n.field("attribute")
                     .is_some_and(|a| matches!(ctx.text(a), "filename" | "name"))
         };
         let mut names: HashSet<&str> = HashSet::new();
@@ -155,10 +150,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             if n.kind() != "assignment" {
                 return;
             }
-            if let (Some(left), Some(right)) = (
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
-            ) {
+            if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
                 if left.kind() == "identifier" && is_client_name(right) {
                     names.insert(ctx.text(left));
                 }
@@ -169,7 +161,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 || (n.kind() == "identifier"
                     && names.contains(ctx.text(n))
                     && n.parent().is_some_and(|p| {
-                        p.child_by_field_name("left") != Some(n) || p.kind() == "binary_operator"
+                        p.field("left") != Some(n) || p.kind() == "binary_operator"
                     }));
             if !tainted || enclosing_function(n) != Some(function) {
                 return;
@@ -179,10 +171,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             while let Some(p) = current {
                 match p.kind() {
                     "call" => {
-                        let callee = p
-                            .child_by_field_name("function")
-                            .map(|f| ctx.text(f))
-                            .unwrap_or("");
+                        let callee = p.field("function").map(|f| ctx.text(f)).unwrap_or("");
                         let last = callee.rsplit('.').next().unwrap_or(callee);
                         if SANITIZERS.contains(&last) {
                             return;
@@ -192,8 +181,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                         }
                     }
                     "binary_operator"
-                        if p.child_by_field_name("operator")
-                            .is_some_and(|o| ctx.text(o) == "/") =>
+                        if p.field("operator").is_some_and(|o| ctx.text(o) == "/") =>
                     {
                         break;
                     }

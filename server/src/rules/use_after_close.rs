@@ -3,6 +3,7 @@
 use tree_sitter::Node;
 
 use super::RuleMeta;
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::walk;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::imports::{indentation_at, line_end, line_start};
@@ -118,17 +119,15 @@ fn closed_name<'t>(stmt: Node<'t>, ctx: &Context) -> Option<Node<'t>> {
         return None;
     }
     let call = stmt.named_child(0).filter(|c| c.kind() == "call")?;
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.field("arguments")?;
     if args.named_child_count() != 0 {
         return None;
     }
-    let function = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "attribute")?;
+    let function = call.field("function").filter(|f| f.kind() == "attribute")?;
     let object = function
-        .child_by_field_name("object")
+        .field("object")
         .filter(|o| o.kind() == "identifier")?;
-    let method = function.child_by_field_name("attribute")?;
+    let method = function.field("attribute")?;
     (ctx.text(method) == "close").then_some(object)
 }
 
@@ -138,7 +137,7 @@ fn is_skipped_subtree(node: Node, ctx: &Context) -> bool {
     match node.kind() {
         "function_definition" | "class_definition" | "lambda" | "assert_statement" => true,
         // Tests inspect the closed object on purpose: `self.assertTrue(f.closed)`, `m.assert_called()`.
-        "call" => node.child_by_field_name("function").is_some_and(|f| {
+        "call" => node.field("function").is_some_and(|f| {
             let name = ctx.text(f).rsplit('.').next().unwrap_or("");
             expects_raise(ctx.text(f)) || name.starts_with("assert")
         }),
@@ -173,15 +172,15 @@ fn rebinds(stmt: Node, name: &str, ctx: &Context) -> bool {
             n.kind(),
             "function_definition" | "class_definition" | "lambda"
         ) {
-            skip_below = n.child_by_field_name("body");
+            skip_below = n.field("body");
         }
         let target = match n.kind() {
-            "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
-            "for_statement" | "for_in_clause" => n.child_by_field_name("left"),
-            "named_expression" => n.child_by_field_name("name"),
+            "assignment" | "augmented_assignment" => n.field("left"),
+            "for_statement" | "for_in_clause" => n.field("left"),
+            "named_expression" => n.field("name"),
             "as_pattern_target" | "delete_statement" | "global_statement"
             | "nonlocal_statement" => Some(n),
-            "function_definition" | "class_definition" => n.child_by_field_name("name"),
+            "function_definition" | "class_definition" => n.field("name"),
             "import_statement" | "import_from_statement" => Some(n),
             _ => None,
         };
@@ -231,11 +230,11 @@ fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> 
             // A method call reads the resource; a plain attribute is usually in-memory metadata
             // (`resp.url`, `r.request`) that stays valid, except the workbook views in READ_ATTRIBUTES.
             "attribute" => {
-                let called = parent.parent().is_some_and(|p| {
-                    p.kind() == "call" && p.child_by_field_name("function") == Some(parent)
-                });
-                parent.child_by_field_name("object") == Some(n)
-                    && parent.child_by_field_name("attribute").is_some_and(|a| {
+                let called = parent
+                    .parent()
+                    .is_some_and(|p| p.kind() == "call" && p.field("function") == Some(parent));
+                parent.field("object") == Some(n)
+                    && parent.field("attribute").is_some_and(|a| {
                         let attr = ctx.text(a);
                         if called {
                             READ_METHODS.contains(&attr)
@@ -244,12 +243,12 @@ fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> 
                         }
                     })
             }
-            "subscript" => parent.child_by_field_name("value") == Some(n),
-            "call" => parent.child_by_field_name("function") == Some(n),
-            "for_statement" | "for_in_clause" => parent.child_by_field_name("right") == Some(n),
+            "subscript" => parent.field("value") == Some(n),
+            "call" => parent.field("function") == Some(n),
+            "for_statement" | "for_in_clause" => parent.field("right") == Some(n),
             "argument_list" => parent
                 .parent()
-                .and_then(|call| call.child_by_field_name("function"))
+                .and_then(|call| call.field("function"))
                 .is_some_and(|f| f.kind() == "identifier" && CONSUMERS.contains(&ctx.text(f))),
             _ => false,
         };

@@ -12,6 +12,7 @@ mod web;
 use serde::Serialize;
 use tree_sitter::{Node, Tree};
 
+use crate::analysis::kinds::Field;
 use crate::analysis::semantic::walk;
 use crate::analysis::Context;
 
@@ -148,13 +149,11 @@ fn imports(ctx: &Context) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
     walk(ctx.root(), |n| {
         let module = match n.kind() {
-            "import_statement" => n.child_by_field_name("name").map(|name| match name.kind() {
-                "aliased_import" => name.child_by_field_name("name").unwrap_or(name),
+            "import_statement" => n.field("name").map(|name| match name.kind() {
+                "aliased_import" => name.field("name").unwrap_or(name),
                 _ => name,
             }),
-            "import_from_statement" => n
-                .child_by_field_name("module_name")
-                .filter(|m| m.kind() == "dotted_name"),
+            "import_from_statement" => n.field("module_name").filter(|m| m.kind() == "dotted_name"),
             _ => None,
         };
         let Some(module) = module else {
@@ -168,7 +167,7 @@ fn imports(ctx: &Context) -> Vec<(String, usize)> {
             names = n
                 .children_by_field_name("name", &mut cursor)
                 .map(|c| match c.kind() {
-                    "aliased_import" => c.child_by_field_name("name").unwrap_or(c),
+                    "aliased_import" => c.field("name").unwrap_or(c),
                     _ => c,
                 })
                 .map(|c| ctx.text(c).to_string())

@@ -4,6 +4,7 @@
 use tree_sitter::Node;
 
 use super::{fact, PyFacts};
+use crate::analysis::kinds::Field;
 use crate::analysis::scope::walk_same_scope;
 use crate::analysis::secrets::is_secret_name;
 use crate::analysis::semantic::{
@@ -93,11 +94,11 @@ pub fn collect(ctx: &Context, relative: &str, facts: &mut PyFacts) {
         "subscript" => {
             // `os.environ["NAME"]`
             let is_environ = n
-                .child_by_field_name("value")
+                .field("value")
                 .is_some_and(|v| ctx.resolve(v).as_deref() == Some("os.environ"));
             if is_environ {
                 let name = n
-                    .child_by_field_name("subscript")
+                    .field("subscript")
                     .and_then(|s| string_literal_value(s, ctx.source));
                 record_env(n, name, facts);
             }
@@ -165,7 +166,7 @@ fn record_env(node: Node, name: Option<String>, facts: &mut PyFacts) {
 
 /// `class User(models.Model)`, `class Base(DeclarativeBase)`, `class Hero(SQLModel, table=True)`.
 fn orm_class(ctx: &Context, class: Node, facts: &mut PyFacts) {
-    let Some(bases) = class.child_by_field_name("superclasses") else {
+    let Some(bases) = class.field("superclasses") else {
         return;
     };
     let mut cursor = bases.walk();
@@ -173,12 +174,8 @@ fn orm_class(ctx: &Context, class: Node, facts: &mut PyFacts) {
     let mut base_name = None;
     for base in bases.named_children(&mut cursor) {
         if base.kind() == "keyword_argument" {
-            table |= base
-                .child_by_field_name("name")
-                .is_some_and(|n| ctx.text(n) == "table")
-                && base
-                    .child_by_field_name("value")
-                    .is_some_and(|v| v.kind() == "true");
+            table |= base.field("name").is_some_and(|n| ctx.text(n) == "table")
+                && base.field("value").is_some_and(|v| v.kind() == "true");
             continue;
         }
         if let Some(q) = ctx.resolve(base) {
@@ -189,10 +186,7 @@ fn orm_class(ctx: &Context, class: Node, facts: &mut PyFacts) {
     }
     match base_name {
         Some(q) if q != "sqlmodel.SQLModel" || table => {
-            let name = class
-                .child_by_field_name("name")
-                .map(|n| ctx.text(n))
-                .unwrap_or("?");
+            let name = class.field("name").map(|n| ctx.text(n)).unwrap_or("?");
             facts
                 .orm
                 .push(fact(class, format!("model `{name}` (`{q}`)")));
@@ -257,12 +251,12 @@ fn forever(ctx: &Context, call: Node, relative: &str, facts: &mut PyFacts) {
 /// only ends when the process is killed.
 fn worker_loop(ctx: &Context, statement: Node, relative: &str, facts: &mut PyFacts) {
     let endless = statement
-        .child_by_field_name("condition")
+        .field("condition")
         .is_some_and(|c| matches!(ctx.text(c), "True" | "1"));
     if !endless || !is_entry_point(ctx, relative) {
         return;
     }
-    let Some(body) = statement.child_by_field_name("body") else {
+    let Some(body) = statement.field("body") else {
         return;
     };
     let mut exits = false;

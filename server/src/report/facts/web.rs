@@ -4,6 +4,7 @@
 use tree_sitter::Node;
 
 use super::{fact, line, PyFacts, Route, Source};
+use crate::analysis::kinds::Field;
 use crate::analysis::scope::{decorators, enclosing_function};
 use crate::analysis::semantic::{
     method_call, module_assignments, string_literal_value, walk, CallArgs,
@@ -140,7 +141,7 @@ fn builds_the_app(ctx: &Context, call: Node) -> bool {
     match enclosing_function(call) {
         None => true,
         Some(function) => function
-            .child_by_field_name("name")
+            .field("name")
             .map(|n| ctx.text(n))
             .is_some_and(|name| {
                 matches!(
@@ -160,14 +161,14 @@ fn decorated_routes(ctx: &Context, facts: &mut PyFacts) {
         let decorators = decorators(function);
         let limited = decorators.iter().any(|d| mentions_limit(ctx.text(*d)))
             || function
-                .child_by_field_name("parameters")
+                .field("parameters")
                 .is_some_and(|p| mentions_limit(ctx.text(p)));
         for decorator in &decorators {
             let Some(path) = route_decorator_path(ctx, *decorator) else {
                 continue;
             };
             let handler = function
-                .child_by_field_name("name")
+                .field("name")
                 .map(|n| ctx.text(n).to_string())
                 .unwrap_or_default();
             facts.routes.push(Route {
@@ -192,11 +193,11 @@ fn route_decorator_path(ctx: &Context, decorator: Node) -> Option<String> {
     if decorator.kind() != "call" {
         return None;
     }
-    let function = decorator.child_by_field_name("function")?;
+    let function = decorator.field("function")?;
     if function.kind() != "attribute" {
         return None;
     }
-    let method = ctx.text(function.child_by_field_name("attribute")?);
+    let method = ctx.text(function.field("attribute")?);
     if !ROUTE_METHODS.contains(&method) {
         return None;
     }
@@ -282,12 +283,12 @@ fn url_pattern(ctx: &Context, call: Node, facts: &mut PyFacts) {
 /// `app.add_middleware(CORSMiddleware, allow_origins=...)`, `Middleware(CORSMiddleware, ...)`, and
 /// body-size middleware.
 fn middleware(ctx: &Context, call: Node, facts: &mut PyFacts) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.field("function") else {
         return;
     };
     let is_add = function.kind() == "attribute"
         && function
-            .child_by_field_name("attribute")
+            .field("attribute")
             .is_some_and(|a| ctx.text(a) == "add_middleware");
     let is_wrapper = ctx.resolve(function).as_deref() == Some("starlette.middleware.Middleware");
     if !is_add && !is_wrapper {
@@ -380,7 +381,7 @@ pub(super) fn reads_configuration(ctx: &Context, node: Node) -> bool {
         }
         match n.kind() {
             "call" => {
-                let function = n.child_by_field_name("function");
+                let function = n.field("function");
                 found = function.is_some_and(|f| {
                     ctx.resolve(f).is_some_and(|q| {
                         q.starts_with("os.environ")
@@ -390,9 +391,7 @@ pub(super) fn reads_configuration(ctx: &Context, node: Node) -> bool {
                 });
             }
             "subscript" | "attribute" => {
-                let object = n
-                    .child_by_field_name("value")
-                    .or_else(|| n.child_by_field_name("object"));
+                let object = n.field("value").or_else(|| n.field("object"));
                 found = object.is_some_and(|o| {
                     ctx.resolve(o).as_deref() == Some("os.environ")
                         || matches!(ctx.text(o), "settings" | "config" | "app.config")
@@ -407,7 +406,7 @@ pub(super) fn reads_configuration(ctx: &Context, node: Node) -> bool {
 /// `print(...)` directly inside a request handler (not with an explicit `file=`).
 fn print_in_handler(ctx: &Context, call: Node, facts: &mut PyFacts) {
     let is_print = call
-        .child_by_field_name("function")
+        .field("function")
         .is_some_and(|f| f.kind() == "identifier" && ctx.text(f) == "print");
     if !is_print || CallArgs::of(call, ctx.source).keyword("file").is_some() {
         return;
@@ -431,21 +430,19 @@ fn size_limit_mention(ctx: &Context, node: Node, facts: &mut PyFacts) {
         match n.kind() {
             "assignment" => {
                 let on_left = n
-                    .child_by_field_name("left")
+                    .field("left")
                     .is_some_and(|l| l.byte_range().contains(&node.start_byte()));
-                let none = n
-                    .child_by_field_name("right")
-                    .is_some_and(|r| r.kind() == "none");
+                let none = n.field("right").is_some_and(|r| r.kind() == "none");
                 if on_left && !none {
                     facts.size_limits.push(fact(n, format!("`{text}` set")));
                 }
                 return;
             }
             "keyword_argument" | "pair" => {
-                let value = n.child_by_field_name("value");
+                let value = n.field("value");
                 let on_key = n
-                    .child_by_field_name("name")
-                    .or_else(|| n.child_by_field_name("key"))
+                    .field("name")
+                    .or_else(|| n.field("key"))
                     .is_some_and(|k| k.byte_range().contains(&node.start_byte()));
                 if on_key && value.is_some_and(|v| v.kind() != "none") {
                     facts.size_limits.push(fact(n, format!("`{text}` set")));
