@@ -108,12 +108,23 @@ impl<'a> Context<'a> {
     ///
     /// The tree is walked once per analysis, recording each node's kind id; every rule then
     /// filters the same list by id, which costs a fraction of a cursor walk per rule.
+    ///
+    /// Only named nodes are listed (punctuation and keywords are about half of a tree): every
+    /// kind asked for must be a named kind.
     pub fn walk(&self, kinds: &[&str], mut f: impl FnMut(Node<'a>)) {
+        debug_assert!(
+            kinds.iter().all(|k| super::kinds::is_named_kind(k)),
+            "walk asks for an anonymous kind: {kinds:?}"
+        );
         let wanted = KindSet::of(kinds);
         let nodes = self.nodes.get_or_init(|| {
             let mut nodes = Vec::new();
             match &self.region {
-                None => walk(self.root(), |n| nodes.push((n, n.kind_id()))),
+                None => walk(self.root(), |n| {
+                    if n.is_named() {
+                        nodes.push((n, n.kind_id()))
+                    }
+                }),
                 Some(units) => {
                     // The module and the bodies of top-level classes stand for the flows across
                     // their statements, which rules read like a function body; they are not
@@ -137,7 +148,11 @@ impl<'a> Context<'a> {
                         }
                     }
                     for unit in units {
-                        walk_unit(unit, |n| nodes.push((n, n.kind_id())));
+                        walk_unit(unit, |n| {
+                            if n.is_named() {
+                                nodes.push((n, n.kind_id()))
+                            }
+                        });
                     }
                     // Units come in document order; the scopes pushed first need putting in
                     // place (parents before children: the sort is stable).

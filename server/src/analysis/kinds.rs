@@ -58,6 +58,12 @@ impl KindSet {
     }
 }
 
+/// Whether the grammar has a named node kind called `name`.
+pub fn is_named_kind(name: &str) -> bool {
+    static LANGUAGE: LazyLock<tree_sitter::Language> = LazyLock::new(crate::parse::language);
+    LANGUAGE.id_for_node_kind(name, true) != 0
+}
+
 /// The name of every field id of the grammar, sorted by name, for [`Field::field`].
 static FIELDS: LazyLock<Vec<(&'static str, std::num::NonZeroU16)>> = LazyLock::new(|| {
     let language: &'static tree_sitter::Language = Box::leak(Box::new(crate::parse::language()));
