@@ -8,12 +8,11 @@ use std::sync::LazyLock;
 use tree_sitter::{Node, Tree};
 
 use super::facts::{self, walk_unit, FileFacts};
-use super::kinds::KindSet;
+use super::kinds::{Field, KindSet};
 use super::semantic::{module_assignments, module_assignments_of, walk, Imports, ModuleAssignment};
 use super::settings::{FileSettings, RuleOptions};
 use super::units::{units, Unit};
 use super::web::{handler_kind_of, HandlerKind};
-use crate::analysis::kinds::Field;
 
 static DEFAULT_SETTINGS: LazyLock<FileSettings> = LazyLock::new(FileSettings::default);
 

@@ -15,11 +15,10 @@ use std::sync::LazyLock;
 use memchr::memmem;
 use tree_sitter::Node;
 
-use super::kinds::KindSet;
+use super::kinds::{Field, KindSet};
 use super::semantic::{collect_import_bindings, Imports};
 use super::units::{Unit, UnitKind};
 use super::web::{self, FRAMEWORKS, SETTINGS_NAMES};
-use crate::analysis::kinds::Field;
 
 /// Substrings rules ask about anywhere in the file ([`FileFacts::mentions`]).
 pub const WATCHED: &[&str] = &[

@@ -9,11 +9,13 @@ use std::sync::LazyLock;
 
 use tree_sitter::Node;
 
+/// The grammar, kept for the life of the process: kind and field names live in its static
+/// tables, and the binding API ties them to a `Language` value.
+static LANGUAGE: LazyLock<tree_sitter::Language> = LazyLock::new(crate::parse::language);
+
 /// The name of every kind id of the Python grammar, indexed by id.
 static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-    // The names live in the grammar's static tables; the binding API ties them to a `Language`
-    // value, so keep one for the life of the process.
-    let language: &'static tree_sitter::Language = Box::leak(Box::new(crate::parse::language()));
+    let language: &'static tree_sitter::Language = &LANGUAGE;
     let mut names = Vec::new();
     for id in 0..language.node_kind_count() {
         let name = u16::try_from(id)
@@ -60,13 +62,12 @@ impl KindSet {
 
 /// Whether the grammar has a named node kind called `name`.
 pub fn is_named_kind(name: &str) -> bool {
-    static LANGUAGE: LazyLock<tree_sitter::Language> = LazyLock::new(crate::parse::language);
     LANGUAGE.id_for_node_kind(name, true) != 0
 }
 
 /// The name of every field id of the grammar, sorted by name, for [`Field::field`].
 static FIELDS: LazyLock<Vec<(&'static str, std::num::NonZeroU16)>> = LazyLock::new(|| {
-    let language: &'static tree_sitter::Language = Box::leak(Box::new(crate::parse::language()));
+    let language: &'static tree_sitter::Language = &LANGUAGE;
     let mut fields: Vec<(&'static str, std::num::NonZeroU16)> = (1..=language.field_count())
         .filter_map(|id| {
             let id = std::num::NonZeroU16::new(u16::try_from(id).ok()?)?;

@@ -3,8 +3,8 @@
 
 use tree_sitter::Node;
 
+use super::kinds::Field;
 use super::Context;
-use crate::analysis::kinds::Field;
 
 /// Logger methods that emit a record.
 pub const LOG_METHODS: &[&str] = &[

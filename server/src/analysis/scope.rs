@@ -5,8 +5,7 @@ use std::sync::LazyLock;
 
 use tree_sitter::Node;
 
-use super::kinds::KindSet;
-use crate::analysis::kinds::Field;
+use super::kinds::{Field, KindSet};
 
 /// Node kinds that start a new scope: code inside them does not run where it is written.
 const SCOPE_BOUNDARIES: &[&str] = &[

@@ -6,8 +6,8 @@
 
 use tree_sitter::Node;
 
+use super::kinds::Field;
 use super::Context;
-use crate::analysis::kinds::Field;
 
 /// Name parts that never name a secret value, even next to `TOKEN` or `PASSWORD`.
 const NOT_SECRET_SUFFIXES: &[&str] = &[

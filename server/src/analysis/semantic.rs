@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::analysis::kinds::Field;
 use tree_sitter::Node;
+
+use super::kinds::Field;
 
 /// The names a file binds through `import` statements, mapped to what they refer to.
 ///
@@ -136,6 +137,27 @@ fn collect_from_import(node: Node, source: &str, names: &mut Vec<(String, String
 /// Removes white space inside a dotted name (`a . b` is legal Python).
 fn compact(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Substrings searched for together, with finders built once: rules use them to skip code whose
+/// text cannot hold what they look for.
+pub struct Needles(Vec<memchr::memmem::Finder<'static>>);
+
+impl Needles {
+    /// Finders for each of `needles`.
+    pub fn new(needles: &[&'static str]) -> Needles {
+        Needles(
+            needles
+                .iter()
+                .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+                .collect(),
+        )
+    }
+
+    /// Whether any of the needles occurs in `text`.
+    pub fn any_in(&self, text: &str) -> bool {
+        self.0.iter().any(|f| f.find(text.as_bytes()).is_some())
+    }
 }
 
 /// The arguments of a call, sorted by kind.

@@ -6,8 +6,9 @@
 
 use std::ops::Range;
 
-use crate::analysis::kinds::Field;
 use tree_sitter::Node;
+
+use super::kinds::Field;
 
 /// What a unit holds, which decides how much of it other units may see (see `facts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,10 +10,10 @@
 use tree_sitter::Node;
 
 use super::facts::FileFacts;
+use super::kinds::Field;
 use super::scope::{decorators, parameter_names};
 use super::semantic::string_literal_value;
 use super::Context;
-use crate::analysis::kinds::Field;
 
 /// Top-level packages whose import makes a decorated `x.get("/path")` a route.
 pub const FRAMEWORKS: &[&str] = &[

@@ -3,13 +3,12 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use memchr::memmem;
 use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::kinds::Field;
 use crate::analysis::scope::walk_same_scope;
-use crate::analysis::semantic::CallArgs;
+use crate::analysis::semantic::{CallArgs, Needles};
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -56,13 +55,8 @@ const SQL_WORDS: &[&str] = &[
 const SINKS: &[&str] = &["execute", "executemany", "raw", "extra", "executescript"];
 /// Callables that take SQL text, reached through imports.
 const TEXT_SINKS: &[&str] = &["sqlalchemy.text", "sqlalchemy.sql.text"];
-/// Substring searches that find every name of [`SINKS`] (`execute` covers its longer forms).
-static SINK_FINDERS: LazyLock<Vec<memmem::Finder<'static>>> = LazyLock::new(|| {
-    ["execute", "raw", "extra"]
-        .iter()
-        .map(|s| memmem::Finder::new(s.as_bytes()))
-        .collect()
-});
+/// Substrings that find every name of [`SINKS`] (`execute` covers its longer forms).
+static SINK_NAMES: LazyLock<Needles> = LazyLock::new(|| Needles::new(&["execute", "raw", "extra"]));
 
 /// Whether a string's text starts like SQL.
 fn looks_like_sql(text: &str) -> bool {
@@ -295,12 +289,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // attribute named like a sink, whose name is then in the scope's text. Scopes that hold no
     // such name are skipped without walking their statements.
     let any_scope = ctx.imports().may_resolve_to(TEXT_SINKS);
-    let may_hold_sink = |scope: Node| {
-        any_scope || {
-            let text = ctx.text(scope).as_bytes();
-            SINK_FINDERS.iter().any(|f| f.find(text).is_some())
-        }
-    };
+    let may_hold_sink = |scope: Node| any_scope || SINK_NAMES.any_in(ctx.text(scope));
     let mut report = |node: Node| {
         out.push(Finding::new(
             meta,

@@ -3,12 +3,12 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use memchr::memmem;
 use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::kinds::Field;
 use crate::analysis::scope::{enclosing_function, walk_same_scope};
+use crate::analysis::semantic::Needles;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -74,13 +74,9 @@ fn is_path_sink(ctx: &Context, call: Node) -> bool {
 }
 
 /// Whether `node` is `request.files[...]`, `request.files.get(...)`, `request.FILES[...]`, ….
-/// Substring searches for the text every upload source contains.
-static UPLOAD_FINDERS: LazyLock<Vec<memmem::Finder<'static>>> = LazyLock::new(|| {
-    ["request.files", "request.FILES", "UploadFile"]
-        .iter()
-        .map(|s| memmem::Finder::new(s.as_bytes()))
-        .collect()
-});
+/// Text every upload source contains.
+static UPLOAD_NAMES: LazyLock<Needles> =
+    LazyLock::new(|| Needles::new(&["request.files", "request.FILES", "UploadFile"]));
 
 fn is_upload_source(ctx: &Context, node: Node) -> bool {
     let text = ctx.text(node);
@@ -99,8 +95,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         };
         // Uploads come from `request.files`/`request.FILES` in the body or an `UploadFile`
         // parameter; a function whose text names neither has none, and is not walked.
-        let text = ctx.text(function).as_bytes();
-        if !UPLOAD_FINDERS.iter().any(|f| f.find(text).is_some()) {
+        if !UPLOAD_NAMES.any_in(ctx.text(function)) {
             return;
         }
         // Names bound to uploaded files, then names bound to their client-chosen names.
