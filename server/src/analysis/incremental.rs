@@ -390,7 +390,11 @@ fn try_incremental(
         }
         merged = Some(facts);
     }
-    let facts = merged.unwrap_or_else(|| previous.facts.clone());
+    // Borrowed when they held, so the keystroke path copies the facts once (into the new cache).
+    let facts: std::borrow::Cow<FileFacts> = match merged {
+        Some(merged) => std::borrow::Cow::Owned(merged),
+        None => std::borrow::Cow::Borrowed(&previous.facts),
+    };
     // Module-level code is read across its statements (a value flows from one to the next,
     // settings are read together): when some of it changed, all of it is analysed again, with the
     // dirty functions. Functions only see it through the facts, which held.
@@ -429,7 +433,7 @@ fn try_incremental(
     let mut per_analysed = analysed.iter().zip(per_analysed).peekable();
     let cache = Cache {
         settings: settings.clone(),
-        facts: facts.clone(),
+        facts: facts.clone().into_owned(),
         head,
         root_kind: previous.root_kind,
         units: units
