@@ -245,3 +245,30 @@ fn typing_in_a_function_takes_the_incremental_path() {
         ops.len()
     );
 }
+
+/// A module statement swallowed by a comment that grows takes its effects along: the statements
+/// after it, which read it (`wb.active` after `wb.close()`), are checked again.
+#[test]
+fn a_statement_swallowed_by_a_comment_is_forgotten() {
+    let added =
+        "from openpyxl import load_workbook\nwb = load_workbook(p)\n# x\nwb.close()\nwb.active\n";
+    let newline_after_comment = BASE.len() + added.find("# x").unwrap() + "# x".len();
+    let ops = [
+        Op {
+            at: BASE.len(),
+            len: 0,
+            insert: added.into(),
+        },
+        Op {
+            at: newline_after_comment,
+            len: 1,
+            insert: String::new(),
+        },
+    ];
+    let runs = run(&ops).unwrap();
+    // Adding an import changes the file's facts (a full analysis); the comment edit is incremental.
+    assert_eq!(
+        runs, 1,
+        "the edit that swallows `wb.close()` takes the incremental path"
+    );
+}

@@ -21,6 +21,7 @@ use std::time::Instant;
 use tree_sitter::Tree;
 
 use super::facts::{self, FileFacts, UnitData, UnitFacts};
+use super::kinds::KindSet;
 use super::units::{unit_index, units, Unit, UnitKind};
 use super::{suppression, Analysis, Context, FileSettings, Finding};
 use crate::fix::imports::line_start;
@@ -297,6 +298,10 @@ fn full(
 
 /// Analyses only the dirty units, if the file's facts still hold; `Err` says why a full analysis
 /// is needed.
+/// Comments: module-level code, but nothing reads them across statements.
+static COMMENT: std::sync::LazyLock<KindSet> =
+    std::sync::LazyLock::new(|| KindSet::of(&["comment"]));
+
 fn try_incremental(
     source: &str,
     tree: &Tree,
@@ -398,7 +403,14 @@ fn try_incremental(
     // Module-level code is read across its statements (a value flows from one to the next,
     // settings are read together): when some of it changed, all of it is analysed again, with the
     // dirty functions. Functions only see it through the facts, which held.
+    // A module statement that went away counts too (swallowed by a comment that grew, say): the
+    // statements after it may have read it.
+    let code_dropped =
+        previous.units.iter().zip(&kept).any(|(c, kept)| {
+            !kept && c.kind == UnitKind::Code && !COMMENT.contains_id(c.node_kind)
+        });
     let code_changed = facts.signatures != previous.facts.signatures
+        || code_dropped
         || dirty
             .iter()
             .any(|&i| units[i].kind == UnitKind::Code && units[i].node.kind() != "comment");
