@@ -272,3 +272,24 @@ fn a_statement_swallowed_by_a_comment_is_forgotten() {
         "the edit that swallows `wb.close()` takes the incremental path"
     );
 }
+
+/// `logger: int` binds nothing, `logger: int = 5` binds the name a logging fix would add: the
+/// fixes cached in functions must not outlive that change.
+#[test]
+fn giving_an_annotated_name_a_value_renews_the_logging_fixes() {
+    let old = "logger = logging.getLogger(__name__)";
+    let at = BASE.find(old).unwrap();
+    let ops = [
+        Op {
+            at,
+            len: old.len(),
+            insert: "logger: int".into(),
+        },
+        Op {
+            at: at + "logger: int".len(),
+            len: 0,
+            insert: " = 5".into(),
+        },
+    ];
+    run(&ops).unwrap();
+}

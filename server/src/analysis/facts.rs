@@ -404,9 +404,12 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
                 ("expression_statement", _) => {
                     if let Some(assignment) = d.named_child(0).filter(|n| n.kind() == "assignment")
                     {
+                        // `name: T` without a value binds nothing at run time: like
+                        // `semantic::module_assignments`, which fixes read, it does not count.
                         if let Some(left) = assignment
                             .field("left")
                             .filter(|l| l.kind() == "identifier")
+                            .filter(|_| assignment.field("right").is_some())
                         {
                             let name = source.get(left.byte_range()).unwrap_or("");
                             facts.shadowed.push(name.to_string());

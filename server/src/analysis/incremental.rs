@@ -8,8 +8,8 @@
 //! that the merged facts hold ([`FileFacts::same_as`]) and the module's head is unchanged. If so,
 //! only the dirty units are analysed — plus all module-level code when some of it (or a
 //! definition's signature) changed, since flows run from one module statement to the next. If a
-//! fact changed (an import, a route decorator), the head changed, or module code changed while
-//! the file has syntax errors, the whole file is analysed again. Either way the result equals a
+//! fact changed (an import, a route decorator), the head changed, or the file does not parse as a
+//! module at all, the whole file is analysed again. Either way the result equals a
 //! full analysis of the same text; `server/tests/incremental_analysis.rs` checks that over random
 //! edit sequences.
 
@@ -414,11 +414,11 @@ fn try_incremental(
         || dirty
             .iter()
             .any(|&i| units[i].kind == UnitKind::Code && units[i].node.kind() != "comment");
-    // While the file has syntax errors, error recovery may regroup module-level statements from
-    // one keystroke to the next in ways the units do not follow: analyse it all.
-    if code_changed && tree.root_node().has_error() {
-        return Err("module-level code changed while the file has syntax errors");
-    }
+    // This holds while the file has syntax errors too. Error recovery regroups statements from
+    // one keystroke to the next, but a regrouped statement is a unit of another range or kind
+    // (dirty), the facts of every dirty unit are collected again and compared, and all module
+    // code is analysed again; what functions read of module code (the names a logging fix may
+    // reuse or collide with) is in the facts.
     let analysed: Vec<usize> = if code_changed {
         (0..units.len())
             .filter(|&i| reused[i].is_none() || units[i].kind == UnitKind::Code)
