@@ -293,3 +293,22 @@ fn giving_an_annotated_name_a_value_renews_the_logging_fixes() {
     ];
     run(&ops).unwrap();
 }
+
+/// A function named like a logger (`def log`) is nothing a logging fix reads: typing it stays on
+/// the incremental path.
+#[test]
+fn naming_a_function_like_a_logger_stays_incremental() {
+    let ops = [
+        Op {
+            at: BASE.len(),
+            len: 0,
+            insert: "\ndef lo(x):\n    return x\n".into(),
+        },
+        Op {
+            at: BASE.len() + "\ndef lo".len(),
+            len: 0,
+            insert: "g".into(),
+        },
+    ];
+    assert_eq!(run(&ops).unwrap(), 2, "both edits are incremental");
+}

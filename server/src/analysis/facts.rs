@@ -48,6 +48,9 @@ pub struct UnitFacts {
     pub imports: Vec<(String, String)>,
     /// Module-level names bound by assignment, `def` or `class` (they shadow imports).
     pub shadowed: Vec<String>,
+    /// Module-level names bound by a plain `name = value` assignment: what fixes read to decide
+    /// whether a logger can be added or reused (`semantic::module_assignments`).
+    pub assigned: Vec<String>,
     /// Module-level names bound to a new logger (`logger = logging.getLogger(__name__)`): the
     /// fixes that log reuse them.
     pub loggers: Vec<String>,
@@ -93,9 +96,10 @@ pub struct FileFacts {
     mentions: u32,
     flask_apps: HashSet<String>,
     sessions: HashSet<String>,
-    /// Every name bound at module level (assignments, `def`, `class`), each with whether that
-    /// binding makes a logger (a name bound both ways is there twice): fixes decide from them
-    /// whether a logger or an import can be added, so a cached fix must not outlive them.
+    /// Every name bound by a module-level `name = value`, each with whether that binding makes a
+    /// logger (a name bound both ways is there twice): fixes decide from them whether a logger can
+    /// be added or reused, so a cached fix must not outlive them. `def` and `class` names are not
+    /// here: no fix reads them (and error recovery flattens a class's methods into module level).
     bound: BTreeSet<(String, bool)>,
     /// Hash of the signatures of module-level definitions, in order.
     pub signatures: u64,
@@ -121,8 +125,8 @@ impl FileFacts {
     }
 
     /// Whether an analysis made with `other` holds for these facts: they are equal, except for
-    /// module-level names no fix can reuse or collide with (typing a function's name changes them
-    /// at every keystroke). A fix that logs reads the names bound to a logger and the names a
+    /// module-level names no fix can reuse or collide with (typing an assignment changes them at
+    /// every keystroke). A fix that logs reads the names bound to a logger and the names a
     /// logger usually goes by, with `logger_name`, the configured name of a new logger.
     pub fn same_as(&self, other: &FileFacts, logger_name: &str) -> bool {
         let relevant_in = |facts: &FileFacts| -> Vec<(String, bool)> {
@@ -199,7 +203,7 @@ impl FileFacts {
             if u.signature != 0 {
                 u.signature.hash(&mut signatures);
             }
-            for name in &u.shadowed {
+            for name in &u.assigned {
                 facts.bound.insert((name.clone(), u.loggers.contains(name)));
             }
             facts.flask_apps.extend(u.flask_apps.iter().cloned());
@@ -413,6 +417,7 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
                         {
                             let name = source.get(left.byte_range()).unwrap_or("");
                             facts.shadowed.push(name.to_string());
+                            facts.assigned.push(name.to_string());
                             module_assignment = assignment.field("right").map(|r| (left, r));
                             if SETTINGS_NAMES.contains(&name) {
                                 facts.settings_names += 1;
