@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::kinds::Field;
-use crate::analysis::semantic::walk;
+use crate::analysis::semantic::walk_pruned;
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::imports::{indentation_at, line_end, line_start};
 
@@ -156,23 +156,9 @@ fn expects_raise(text: &str) -> bool {
 /// Whether `stmt` (anywhere inside) binds `name`.
 fn rebinds(stmt: Node, name: &str, ctx: &Context) -> bool {
     let mut found = false;
-    // Assignments inside a nested function or class body bind names there, not here.
-    let mut skip_below: Option<Node> = None;
-    walk(stmt, |n| {
+    walk_pruned(stmt, |n| {
         if found {
-            return;
-        }
-        if let Some(body) = skip_below {
-            if n.start_byte() >= body.start_byte() && n.end_byte() <= body.end_byte() {
-                return;
-            }
-            skip_below = None;
-        }
-        if matches!(
-            n.kind(),
-            "function_definition" | "class_definition" | "lambda"
-        ) {
-            skip_below = n.field("body");
+            return false;
         }
         let target = match n.kind() {
             "assignment" | "augmented_assignment" => n.field("left"),
@@ -187,6 +173,11 @@ fn rebinds(stmt: Node, name: &str, ctx: &Context) -> bool {
         if let Some(target) = target {
             found = binds_in_target(target, name, ctx);
         }
+        // A nested function or class binds its name here; what its body assigns is bound there.
+        !matches!(
+            n.kind(),
+            "function_definition" | "class_definition" | "lambda"
+        )
     });
     found
 }
@@ -207,25 +198,16 @@ fn binds_in_target(target: Node, name: &str, ctx: &Context) -> bool {
 /// The first read of `name` inside `stmt` (outside nested functions and lambdas).
 fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> {
     let mut found = None;
-    let mut skip_below: Option<Node> = None;
-    walk(stmt, |n| {
-        if found.is_some() {
-            return;
-        }
-        if let Some(scope) = skip_below {
-            if n.start_byte() < scope.end_byte() && n.end_byte() <= scope.end_byte() {
-                return;
-            }
-            skip_below = None;
-        }
-        if is_skipped_subtree(n, ctx) {
-            skip_below = Some(n);
-            return;
+    walk_pruned(stmt, |n| {
+        if found.is_some() || is_skipped_subtree(n, ctx) {
+            return false;
         }
         if n.kind() != "identifier" || ctx.text(n) != name {
-            return;
+            return true;
         }
-        let Some(parent) = n.parent() else { return };
+        let Some(parent) = n.parent() else {
+            return true;
+        };
         let used = match parent.kind() {
             // A method call reads the resource; a plain attribute is usually in-memory metadata
             // (`resp.url`, `r.request`) that stays valid, except the workbook views in READ_ATTRIBUTES.
@@ -261,6 +243,7 @@ fn first_use<'t>(stmt: Node<'t>, name: &str, ctx: &Context) -> Option<Node<'t>> 
                 },
             );
         }
+        true
     });
     found
 }
