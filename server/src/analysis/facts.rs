@@ -16,7 +16,7 @@ use memchr::memmem;
 use tree_sitter::Node;
 
 use super::kinds::{Field, KindSet};
-use super::semantic::{collect_import_bindings, Imports};
+use super::semantic::{collect_import_bindings, module_assignments_of, Imports, ModuleAssignment};
 use super::units::{Unit, UnitKind};
 use super::web::{self, FRAMEWORKS, SETTINGS_NAMES};
 
@@ -405,27 +405,21 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
                 {
                     facts.shadowed.push(name.to_string());
                 }
-                ("expression_statement", _) => {
-                    if let Some(assignment) = d.named_child(0).filter(|n| n.kind() == "assignment")
-                    {
-                        // `name: T` without a value binds nothing at run time: like
-                        // `semantic::module_assignments`, which fixes read, it does not count.
-                        if let Some(left) = assignment
-                            .field("left")
-                            .filter(|l| l.kind() == "identifier")
-                            .filter(|_| assignment.field("right").is_some())
-                        {
-                            let name = source.get(left.byte_range()).unwrap_or("");
-                            facts.shadowed.push(name.to_string());
-                            facts.assigned.push(name.to_string());
-                            module_assignment = assignment.field("right").map(|r| (left, r));
-                            if SETTINGS_NAMES.contains(&name) {
-                                facts.settings_names += 1;
-                            }
+                _ => {
+                    // The assignments fixes and settings rules read, by the same definition
+                    // (`x: T` without a value binds nothing; error recovery may leave the
+                    // assignment directly under an `ERROR` statement).
+                    let assignment = module_assignments_of(std::iter::once(d)).into_iter().next();
+                    if let Some(ModuleAssignment { name, value, .. }) = assignment {
+                        let text = source.get(name.byte_range()).unwrap_or("");
+                        facts.shadowed.push(text.to_string());
+                        facts.assigned.push(text.to_string());
+                        module_assignment = Some((name, value));
+                        if SETTINGS_NAMES.contains(&text) {
+                            facts.settings_names += 1;
                         }
                     }
                 }
-                _ => {}
             }
         }
     }
