@@ -312,3 +312,23 @@ fn naming_a_function_like_a_logger_stays_incremental() {
     ];
     assert_eq!(run(&ops).unwrap(), 2, "both edits are incremental");
 }
+
+/// Typing on the line after the imports re-analyses module code and the units whose fixes insert
+/// up there, not the whole file; the fixes still match a full analysis.
+#[test]
+fn typing_below_the_imports_stays_incremental() {
+    let at = BASE.find("jsonify\n").unwrap() + "jsonify\n".len();
+    let ops = [
+        Op {
+            at,
+            len: 0,
+            insert: "x".into(),
+        },
+        Op {
+            at: at + 1,
+            len: 0,
+            insert: "y".into(),
+        },
+    ];
+    assert_eq!(run(&ops).unwrap(), 2, "both edits are incremental");
+}

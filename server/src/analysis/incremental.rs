@@ -33,8 +33,8 @@ use crate::text::document::{Applied, ByteEdit};
 pub struct Cache {
     settings: FileSettings,
     facts: FileFacts,
-    /// [`head_hash`] of the text.
-    head: u64,
+    /// [`Head`] of the text.
+    head: Head,
     /// The kind id of the root: tree-sitter makes it `ERROR` when the file does not parse as a
     /// module, and then no statement is at module level.
     root_kind: u16,
@@ -268,7 +268,7 @@ fn full(
     let cache = Cache {
         settings: settings.clone(),
         facts: facts.clone(),
-        head: head_hash(units, source),
+        head: Head::of(units, source),
         root_kind: tree.root_node().kind_id(),
         units: units
             .iter()
@@ -323,6 +323,26 @@ fn try_incremental(
                 && c.node_kind == unit.node.kind_id()
         }));
     }
+    // Fixes that insert at the top of the module read the line after its leading statements: when
+    // only that line changed, the units holding such a fix are analysed again.
+    let head = Head::of(units, source);
+    if head.leading != previous.head.leading {
+        return Err("the top of the module changed");
+    }
+    if head.after != previous.head.after {
+        for (unit, pair) in units.iter().zip(paired.iter_mut()) {
+            let inserts_at_top = pair.is_some_and(|(_, c)| {
+                c.findings.iter().flat_map(|f| &f.fix).any(|fix| {
+                    fix.edits
+                        .iter()
+                        .any(|e| e.range.start <= head.end && e.range.start < unit.start)
+                })
+            });
+            if inserts_at_top {
+                *pair = None;
+            }
+        }
+    }
     // A class's methods are read in the light of its header (a view's base class): when the header
     // changed, the whole class is collected and analysed again.
     for i in 0..units.len() {
@@ -347,10 +367,6 @@ fn try_incremental(
     // one keystroke to the next in ways no unit boundary follows.
     if tree.root_node().kind() != "module" || tree.root_node().kind_id() != previous.root_kind {
         return Err("the file does not parse as a module");
-    }
-    let head = head_hash(units, source);
-    if head != previous.head {
-        return Err("the top of the module changed");
     }
     let fresh: Vec<UnitData> = dirty
         .iter()
@@ -487,33 +503,58 @@ fn try_incremental(
     Ok((analysis, cache))
 }
 
-/// A hash of the top of the module, through the first line of its first ordinary statement: the
-/// comments, docstring and imports after which fixes insert an `import` or a logger (see
-/// `fix::imports`), and the lines around that place. Fixes are cached with their findings, so an
-/// edit there analyses the whole file again.
-fn head_hash(units: &[Unit], source: &str) -> u64 {
-    let mut end = source.len();
-    for unit in units {
-        let node = unit.node;
-        let leading = match node.kind() {
-            "comment"
-            | "future_import_statement"
-            | "import_statement"
-            | "import_from_statement" => true,
-            "expression_statement" => {
-                node.named_child_count() == 1
-                    && node.named_child(0).is_some_and(|n| n.kind() == "string")
+/// What fixes read at the top of the module (see `fix::imports`). Fixes are cached with their
+/// findings, so when this changes their units are analysed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Head {
+    /// A hash of the leading comments, docstring and imports after which fixes insert an `import`
+    /// or a logger: their text, and their kinds and ranges (error recovery elsewhere can regroup
+    /// them without touching their text). Any fix may have read them; a change analyses the whole
+    /// file again.
+    leading: u64,
+    /// A hash of the line after them, which decides the blank lines around an insertion: only the
+    /// fixes that insert there read it.
+    after: u64,
+    /// Where that line ends.
+    end: usize,
+}
+
+impl Head {
+    fn of(units: &[Unit], source: &str) -> Head {
+        use std::hash::{Hash, Hasher};
+        let mut leading = std::collections::hash_map::DefaultHasher::new();
+        let mut last_end = 0;
+        for unit in units {
+            let node = unit.node;
+            let is_leading = match node.kind() {
+                "comment"
+                | "future_import_statement"
+                | "import_statement"
+                | "import_from_statement" => true,
+                "expression_statement" => {
+                    node.named_child_count() == 1
+                        && node.named_child(0).is_some_and(|n| n.kind() == "string")
+                }
+                _ => false,
+            };
+            if !is_leading {
+                break;
             }
-            _ => false,
-        };
-        if !leading {
-            end = crate::fix::imports::line_end(source, unit.start);
-            break;
+            (node.kind_id(), unit.start, unit.end).hash(&mut leading);
+            last_end = unit.end;
+        }
+        let line_end = crate::fix::imports::line_end;
+        let start = line_end(source, last_end);
+        let end = line_end(source, start);
+        source.get(..start).unwrap_or(source).hash(&mut leading);
+        let mut after = std::collections::hash_map::DefaultHasher::new();
+        source.get(start..end).unwrap_or("").hash(&mut after);
+        Head {
+            leading: leading.finish(),
+            after: after.finish(),
+            end,
         }
     }
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    std::hash::Hash::hash(source.get(..end).unwrap_or(source), &mut hasher);
-    std::hash::Hasher::finish(&hasher)
 }
 
 /// Sorts, deduplicates, applies suppressions and severity overrides.
