@@ -9,6 +9,7 @@ use tree_sitter::{Node, Tree};
 
 use super::facts::{self, walk_unit, FileFacts};
 use super::kinds::{Field, KindSet};
+use super::probes::{ImportProbe, Recorder};
 use super::semantic::{module_assignments, module_assignments_of, walk, Imports, ModuleAssignment};
 use super::settings::{FileSettings, RuleOptions};
 use super::units::{units, Unit};
@@ -34,6 +35,8 @@ pub struct Context<'a> {
     /// by all rules.
     nodes: OnceCell<Vec<(Node<'a>, u16)>>,
     handler_kinds: RefCell<HashMap<usize, Option<HandlerKind>>>,
+    /// The questions about the imports asked not through a name in the code.
+    probes: Recorder,
 }
 
 /// A call whose callee resolves through the imports (`r.get(url)` → `requests.get`).
@@ -66,6 +69,7 @@ impl<'a> Context<'a> {
             resolved_calls: OnceCell::new(),
             nodes: OnceCell::new(),
             handler_kinds: RefCell::default(),
+            probes: Recorder::default(),
         }
     }
 
@@ -183,12 +187,9 @@ impl<'a> Context<'a> {
         let root = self.root();
         match &self.region {
             None => module_assignments(root),
-            Some(units) => module_assignments_of(
-                units
-                    .iter()
-                    .map(|u| u.node)
-                    .filter(|n| n.parent() == Some(root)),
-            ),
+            Some(units) => {
+                module_assignments_of(units.iter().filter(|u| u.top_level).map(|u| u.node))
+            }
         }
     }
 
@@ -226,8 +227,51 @@ impl<'a> Context<'a> {
     }
 
     /// Every name the file binds by `import`, with the fully qualified name it stands for.
+    ///
+    /// Ask it only about names read from the code under analysis (`imports().get(name)` for an
+    /// identifier of a call). Questions about the file as a whole go through
+    /// [`Context::imports_module`], [`Context::may_import`], [`Context::imports_starting_with`],
+    /// [`Context::imported_as`] and [`Context::import_binds`], which record them: an incremental
+    /// analysis keeps the findings of code that does not name a changed import only when no such
+    /// question can see the change.
     pub fn imports(&self) -> &Imports {
         &self.facts().imports
+    }
+
+    /// Whether some import may stand for one of `targets` or a module above one (see
+    /// [`Imports::may_resolve_to`]): rules that look for a few callables skip files where none can
+    /// occur.
+    pub fn may_import(&self, targets: &'static [&'static str]) -> bool {
+        for target in targets {
+            self.probes.ask(ImportProbe::Module(target));
+        }
+        self.imports().may_resolve_to(targets)
+    }
+
+    /// Whether some import stands for a qualified name starting with `prefix` (`flask` is the
+    /// prefix of `flask_cors` too).
+    pub fn imports_starting_with(&self, prefix: &'static str) -> bool {
+        self.probes.ask(ImportProbe::Prefix(prefix));
+        self.imports()
+            .qualified_names()
+            .any(|q| q.starts_with(prefix))
+    }
+
+    /// The local name bound to exactly `qualified`, if one is.
+    pub fn imported_as(&self, qualified: &'static str) -> Option<&str> {
+        self.probes.ask(ImportProbe::Module(qualified));
+        self.imports().local_name_for(qualified)
+    }
+
+    /// Whether an import binds `local`, a name not read from the code (a name a fix would add).
+    pub fn import_binds(&self, local: &str) -> bool {
+        self.probes.ask(ImportProbe::Name(local.to_string()));
+        self.imports().get(local).is_some()
+    }
+
+    /// The questions about the imports asked so far through this context.
+    pub fn import_probes(&self) -> std::collections::BTreeSet<ImportProbe> {
+        self.probes.asked()
     }
 
     /// What kind of module this is to the web rules (see also [`Context::handler_kind`]).
@@ -266,7 +310,8 @@ impl<'a> Context<'a> {
     }
 
     /// Whether the file imports `module` or anything inside it.
-    pub fn imports_module(&self, module: &str) -> bool {
+    pub fn imports_module(&self, module: &'static str) -> bool {
+        self.probes.ask(ImportProbe::Module(module));
         self.imports().qualified_names().any(|q| {
             q == module || (q.starts_with(module) && q.as_bytes().get(module.len()) == Some(&b'.'))
         })

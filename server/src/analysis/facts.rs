@@ -129,6 +129,12 @@ impl FileFacts {
     /// every keystroke). A fix that logs reads the names bound to a logger and the names a
     /// logger usually goes by, with `logger_name`, the configured name of a new logger.
     pub fn same_as(&self, other: &FileFacts, logger_name: &str) -> bool {
+        self.imports == other.imports && self.same_apart_from_imports(other, logger_name)
+    }
+
+    /// [`FileFacts::same_as`], except for the import bindings: for an analysis that re-reads what
+    /// a changed import can affect (see `incremental`).
+    pub fn same_apart_from_imports(&self, other: &FileFacts, logger_name: &str) -> bool {
         let relevant_in = |facts: &FileFacts| -> Vec<(String, bool)> {
             facts
                 .bound
@@ -142,7 +148,7 @@ impl FileFacts {
                 .collect()
         };
         let FileFacts {
-            imports,
+            imports: _,
             imports_framework,
             imports_django,
             serves_requests,
@@ -154,8 +160,7 @@ impl FileFacts {
             bound,
             signatures: _,
         } = self;
-        *imports == other.imports
-            && *imports_framework == other.imports_framework
+        *imports_framework == other.imports_framework
             && *imports_django == other.imports_django
             && *serves_requests == other.serves_requests
             && *is_settings_module == other.is_settings_module
@@ -172,7 +177,7 @@ impl FileFacts {
     }
 
     /// The imports alone: what the second phase of collection resolves names with.
-    fn from_imports(imports: Imports) -> FileFacts {
+    pub fn from_imports(imports: Imports) -> FileFacts {
         let imports_framework = imports.qualified_names().any(|q| {
             let top = q.split('.').next().unwrap_or(q);
             FRAMEWORKS.contains(&top)
@@ -362,7 +367,7 @@ fn first_phase<'t>(unit: &Unit<'t>, source: &str) -> Raw<'t> {
     let facts = &mut data.facts;
     // A child of the root, whatever the root's kind: when the file does not parse as a module,
     // tree-sitter's root is an `ERROR` node, and fixes still read its statements.
-    let at_module_level = unit.node.parent().is_some_and(|p| p.parent().is_none());
+    let at_module_level = unit.top_level;
     let mut module_assignment = None;
     for (i, finder) in FINDERS.iter().enumerate() {
         if finder.find(text.as_bytes()).is_some() {

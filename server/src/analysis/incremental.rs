@@ -5,14 +5,17 @@
 //! an edit shift, units it touches (or that tree-sitter's `changed_ranges` reports) turn dirty.
 //! The next analysis lists the units of the new tree, reuses every clean unit whose range and
 //! kind still match, collects the facts of the others with the previous file facts, and checks
-//! that the merged facts hold ([`FileFacts::same_as`]) and the module's head is unchanged. If so,
-//! only the dirty units are analysed — plus all module-level code when some of it (or a
-//! definition's signature) changed, since flows run from one module statement to the next. If a
-//! fact changed (an import, a route decorator), the head changed, or the file does not parse as a
-//! module at all, the whole file is analysed again. Either way the result equals a
-//! full analysis of the same text; `server/tests/incremental_analysis.rs` checks that over random
-//! edit sequences.
+//! that the merged facts hold ([`FileFacts::same_as`]). If so, only the dirty units are analysed —
+//! plus all module-level code when some of it (or a definition's signature) changed, since flows
+//! run from one module statement to the next, and the units whose fixes read the top of the
+//! module when it changed. When an import changed, the units that name a changed binding are
+//! collected and analysed again too, unless a question a rule asked about the imports as a whole
+//! can see the change (`probes`). If another fact changed (a route decorator, a Flask app), such a
+//! question saw the import change, or the file does not parse as a module at all, the whole file
+//! is analysed again. Either way the result equals a full analysis of the same text;
+//! `server/tests/incremental_analysis.rs` checks that over random edit sequences.
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -22,6 +25,7 @@ use tree_sitter::Tree;
 
 use super::facts::{self, FileFacts, UnitData, UnitFacts};
 use super::kinds::KindSet;
+use super::probes::ImportProbe;
 use super::units::{unit_index, units, Unit, UnitKind};
 use super::{suppression, Analysis, Context, FileSettings, Finding};
 use crate::fix::imports::line_start;
@@ -39,6 +43,9 @@ pub struct Cache {
     /// module, and then no statement is at module level.
     root_kind: u16,
     units: Vec<CachedUnit>,
+    /// The questions rules asked about the imports as a whole since the last full analysis: the
+    /// findings kept from then on rest on their answers.
+    probes: BTreeSet<ImportProbe>,
 }
 
 #[derive(Debug, Clone)]
@@ -270,6 +277,7 @@ fn full(
         facts: facts.clone(),
         head: Head::of(units, source),
         root_kind: tree.root_node().kind_id(),
+        probes: ctx.import_probes(),
         units: units
             .iter()
             .zip(data)
@@ -323,93 +331,75 @@ fn try_incremental(
                 && c.node_kind == unit.node.kind_id()
         }));
     }
-    // Fixes that insert at the top of the module read the line after its leading statements: when
-    // only that line changed, the units holding such a fix are analysed again.
+    // Fixes read the top of the module: where an `import` goes, whether one is there to reuse.
+    // When its leading statements changed, every unit holding a fix is analysed again; when only
+    // the line after them changed, the units whose fixes insert there.
     let head = Head::of(units, source);
-    if head.leading != previous.head.leading {
-        return Err("the top of the module changed");
-    }
-    if head.after != previous.head.after {
+    let leading_changed = head.leading != previous.head.leading;
+    if leading_changed || head.after != previous.head.after {
         for (unit, pair) in units.iter().zip(paired.iter_mut()) {
-            let inserts_at_top = pair.is_some_and(|(_, c)| {
+            let reads_top = pair.is_some_and(|(_, c)| {
                 c.findings.iter().flat_map(|f| &f.fix).any(|fix| {
-                    fix.edits
-                        .iter()
-                        .any(|e| e.range.start <= head.end && e.range.start < unit.start)
+                    leading_changed
+                        || fix
+                            .edits
+                            .iter()
+                            .any(|e| e.range.start <= head.end && e.range.start < unit.start)
                 })
             });
-            if inserts_at_top {
+            if reads_top {
                 *pair = None;
             }
         }
     }
-    // A class's methods are read in the light of its header (a view's base class): when the header
-    // changed, the whole class is collected and analysed again.
-    for i in 0..units.len() {
-        if paired[i].is_none() && units[i].kind == UnitKind::ClassHeader {
-            let class_end = units[i].node.end_byte();
-            for j in i + 1..units.len() {
-                if units[j].start >= class_end {
-                    break;
-                }
-                paired[j] = None;
-            }
-        }
-    }
-    // Whether each cached unit is reused, by position (the rest are dropped).
-    let mut kept = vec![false; previous.units.len()];
-    for (k, _) in paired.iter().flatten() {
-        kept[*k] = true;
-    }
-    let reused: Vec<Option<&CachedUnit>> = paired.iter().map(|p| p.map(|(_, c)| c)).collect();
-    let dirty: Vec<usize> = (0..units.len()).filter(|&i| reused[i].is_none()).collect();
     // When the file does not parse as a module at all, error recovery regroups statements from
     // one keystroke to the next in ways no unit boundary follows.
     if tree.root_node().kind() != "module" || tree.root_node().kind_id() != previous.root_kind {
         return Err("the file does not parse as a module");
     }
-    let fresh: Vec<UnitData> = dirty
-        .iter()
-        .map(|&i| facts::collect_with(&units[i], source, &previous.facts))
-        .collect();
-    // The cached units this analysis drops, each with the number of kept units before it. When
-    // the dirty units replace them one for one, in the same places, with equal facts (typing
-    // inside a function), the merged facts cannot change; otherwise merge and compare.
-    let mut before = 0;
-    let mut dropped: Vec<(usize, &UnitFacts)> = Vec::new();
-    for (c, kept) in previous.units.iter().zip(&kept) {
-        if *kept {
-            before += 1;
-        } else {
-            dropped.push((before, &c.data.facts));
-        }
-    }
-    let mut before = 0;
-    let mut added: Vec<(usize, &UnitFacts)> = Vec::new();
-    let mut fresh_iter = fresh.iter();
-    for r in &reused {
-        match r {
-            Some(_) => before += 1,
-            None => added.extend(fresh_iter.next().map(|d| (before, &d.facts))),
-        }
-    }
-    let same = dropped == added;
-    let mut merged = None;
-    if !same {
-        let mut fresh_iter = fresh.iter();
-        let all: Vec<&UnitData> = reused
+    unpair_class_bodies(units, &mut paired);
+    let logger_name = settings.options.logger_name.as_str();
+    let mut plan = Plan::of(units, &paired, previous, source, &previous.facts)?;
+    // An import changed. What rules read of the imports through a name in the code can change
+    // only in the units that name a changed binding: those are collected with the new imports and
+    // analysed again. What they asked about the imports as a whole was recorded (`probes`); if
+    // the change can alter one of those answers, the whole file is analysed again.
+    let changed_imports = plan
+        .merged
+        .as_ref()
+        .filter(|m| m.imports != previous.facts.imports)
+        .map(|m| m.imports.clone());
+    if let Some(imports) = changed_imports {
+        let changes = imports.changes_from(&previous.facts.imports);
+        if changes
             .iter()
-            .map(|r| match r {
-                Some(c) => Some(&*c.data),
-                None => fresh_iter.next(),
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or("units out of step")?;
-        let facts = FileFacts::merge(all.iter().map(|d| &d.facts));
-        if !facts.same_as(&previous.facts, &settings.options.logger_name) {
-            return Err("the file's facts changed");
+            .any(|c| previous.probes.iter().any(|p| p.touched_by(c)))
+        {
+            return Err("an import the rules ask about changed");
         }
-        merged = Some(facts);
+        let names: Vec<&str> = changes.iter().map(|c| c.local).collect();
+        for i in units_naming(source, units, &names) {
+            paired[i] = None;
+        }
+        unpair_class_bodies(units, &mut paired);
+        let context = FileFacts::from_imports(imports.clone());
+        plan = Plan::of(units, &paired, previous, source, &context)?;
+        if plan.merged.as_ref().is_none_or(|m| m.imports != imports) {
+            return Err("units out of step");
+        }
+    }
+    let Plan {
+        kept,
+        reused,
+        dirty,
+        fresh,
+        merged,
+    } = plan;
+    if merged
+        .as_ref()
+        .is_some_and(|m| !m.same_apart_from_imports(&previous.facts, logger_name))
+    {
+        return Err("the file's facts changed");
     }
     // Borrowed when they held, so the keystroke path copies the facts once (into the new cache).
     let facts: std::borrow::Cow<FileFacts> = match merged {
@@ -464,6 +454,13 @@ fn try_incremental(
         facts: facts.clone().into_owned(),
         head,
         root_kind: previous.root_kind,
+        probes: previous
+            .probes
+            .iter()
+            .cloned()
+            .chain(ctx.import_probes())
+            .chain(whole_ctx.import_probes())
+            .collect(),
         units: units
             .iter()
             .zip(&reused)
@@ -501,6 +498,122 @@ fn try_incremental(
     let analysis = finish(&whole_ctx, &cache, findings, skipped, true);
     let cache = analysis.skipped_rules.is_empty().then_some(cache);
     Ok((analysis, cache))
+}
+
+/// A class's methods are read in the light of its header (a view's base class): when the header
+/// is not reused, the whole class is collected and analysed again.
+fn unpair_class_bodies<T>(units: &[Unit], paired: &mut [Option<T>]) {
+    for i in 0..units.len() {
+        if paired[i].is_none() && units[i].kind == UnitKind::ClassHeader {
+            let class_end = units[i].node.end_byte();
+            for j in i + 1..units.len() {
+                if units[j].start >= class_end {
+                    break;
+                }
+                paired[j] = None;
+            }
+        }
+    }
+}
+
+/// The units whose text holds one of `names` as a whole word (an identifier, or the same letters
+/// in a string or a comment: more than needed, never less).
+fn units_naming(source: &str, units: &[Unit], names: &[&str]) -> Vec<usize> {
+    let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
+    let bytes = source.as_bytes();
+    // Identifier characters, non-ASCII ones included (`café` is a name).
+    let word =
+        |at: Option<&u8>| at.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80);
+    let mut found = Vec::new();
+    for name in names.iter().filter(|n| !n.is_empty()) {
+        for at in memchr::memmem::find_iter(bytes, name.as_bytes()) {
+            let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+            if !word(before) && !word(bytes.get(at + name.len())) {
+                found.push(unit_index(&ranges, at));
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// Which cached units an incremental analysis reuses and which units it collects again.
+struct Plan<'c> {
+    /// Per cached unit, whether it is reused.
+    kept: Vec<bool>,
+    /// Per unit of the new tree, the cached unit it reuses.
+    reused: Vec<Option<&'c CachedUnit>>,
+    /// The units collected again, by index, with their data.
+    dirty: Vec<usize>,
+    fresh: Vec<UnitData>,
+    /// The facts merged from reused and fresh units, unless the fresh units replace the dropped
+    /// ones one for one with equal facts (and the facts cannot have changed).
+    merged: Option<FileFacts>,
+}
+
+impl<'c> Plan<'c> {
+    /// Collects the units `paired` does not reuse, resolving names with `context`.
+    fn of(
+        units: &[Unit],
+        paired: &[Option<(usize, &'c CachedUnit)>],
+        previous: &'c Cache,
+        source: &str,
+        context: &FileFacts,
+    ) -> Result<Plan<'c>, &'static str> {
+        let mut kept = vec![false; previous.units.len()];
+        for (k, _) in paired.iter().flatten() {
+            kept[*k] = true;
+        }
+        let reused: Vec<Option<&CachedUnit>> = paired.iter().map(|p| p.map(|(_, c)| c)).collect();
+        let dirty: Vec<usize> = (0..units.len()).filter(|&i| reused[i].is_none()).collect();
+        let fresh: Vec<UnitData> = dirty
+            .iter()
+            .map(|&i| facts::collect_with(&units[i], source, context))
+            .collect();
+        // The cached units dropped, each with the number of kept units before it. When the dirty
+        // units replace them one for one, in the same places, with equal facts (typing inside a
+        // function), the merged facts cannot change; otherwise merge.
+        let mut before = 0;
+        let mut dropped: Vec<(usize, &UnitFacts)> = Vec::new();
+        for (c, kept) in previous.units.iter().zip(&kept) {
+            if *kept {
+                before += 1;
+            } else {
+                dropped.push((before, &c.data.facts));
+            }
+        }
+        let mut before = 0;
+        let mut added: Vec<(usize, &UnitFacts)> = Vec::new();
+        let mut fresh_iter = fresh.iter();
+        for r in &reused {
+            match r {
+                Some(_) => before += 1,
+                None => added.extend(fresh_iter.next().map(|d| (before, &d.facts))),
+            }
+        }
+        let merged = if dropped == added {
+            None
+        } else {
+            let mut fresh_iter = fresh.iter();
+            let all: Vec<&UnitData> = reused
+                .iter()
+                .map(|r| match r {
+                    Some(c) => Some(&*c.data),
+                    None => fresh_iter.next(),
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or("units out of step")?;
+            Some(FileFacts::merge(all.iter().map(|d| &d.facts)))
+        };
+        Ok(Plan {
+            kept,
+            reused,
+            dirty,
+            fresh,
+            merged,
+        })
+    }
 }
 
 /// What fixes read at the top of the module (see `fix::imports`). Fixes are cached with their

@@ -9,6 +9,7 @@ pub mod finding;
 pub mod incremental;
 pub mod kinds;
 pub mod logging;
+pub mod probes;
 pub mod scope;
 pub mod secrets;
 pub mod semantic;

@@ -24,14 +24,18 @@ impl Imports {
     }
 
     /// Every qualified name the file imports (`requests`, `flask.Flask`).
-    pub fn qualified_names(&self) -> impl Iterator<Item = &str> {
+    ///
+    /// The questions by module (this one, [`Imports::may_resolve_to`], [`Imports::local_name_for`])
+    /// are private to the analysis: rules ask them through [`crate::analysis::Context`], which
+    /// records them so that an incremental analysis knows which import changes they can see.
+    pub(in crate::analysis) fn qualified_names(&self) -> impl Iterator<Item = &str> {
         self.names.values().map(String::as_str)
     }
 
     /// Whether a call or name may resolve to one of `targets` (qualified names): some import
     /// binds one of them or a module or package above one. Rules that only look for a few
     /// imported callables skip files where none of them can occur.
-    pub fn may_resolve_to(&self, targets: &[&str]) -> bool {
+    pub(in crate::analysis) fn may_resolve_to(&self, targets: &[&str]) -> bool {
         self.names.values().any(|q| {
             targets.iter().any(|t| {
                 t.strip_prefix(q.as_str())
@@ -46,7 +50,7 @@ impl Imports {
     }
 
     /// The local name bound to exactly `qualified` (`os` for `import os`, `_os` for `import os as _os`).
-    pub fn local_name_for(&self, qualified: &str) -> Option<&str> {
+    pub(in crate::analysis) fn local_name_for(&self, qualified: &str) -> Option<&str> {
         let mut found: Vec<&str> = self
             .names
             .iter()
@@ -55,6 +59,34 @@ impl Imports {
             .collect();
         found.sort_unstable();
         found.first().copied()
+    }
+
+    /// The local names bound differently here and in `other`, each with what it stands for in
+    /// `other` and here (`None`: not bound), in name order.
+    pub fn changes_from<'a>(&'a self, other: &'a Imports) -> Vec<ImportChange<'a>> {
+        let mut changes: Vec<ImportChange> = self
+            .names
+            .iter()
+            .filter(|(local, q)| other.names.get(*local) != Some(*q))
+            .map(|(local, q)| ImportChange {
+                local,
+                before: other.get(local),
+                after: Some(q),
+            })
+            .chain(
+                other
+                    .names
+                    .iter()
+                    .filter(|(local, _)| !self.names.contains_key(*local))
+                    .map(|(local, q)| ImportChange {
+                        local,
+                        before: Some(q),
+                        after: None,
+                    }),
+            )
+            .collect();
+        changes.sort_unstable_by_key(|c| c.local);
+        changes
     }
 
     /// Resolves an identifier or dotted attribute chain to a qualified name.
@@ -69,6 +101,21 @@ impl Imports {
             }
             _ => None,
         }
+    }
+}
+
+/// One local name whose import binding changed (see [`Imports::changes_from`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportChange<'a> {
+    pub local: &'a str,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+}
+
+impl ImportChange<'_> {
+    /// The qualified names involved: what the name stood for and what it stands for now.
+    pub fn qualified(&self) -> impl Iterator<Item = &str> {
+        self.before.into_iter().chain(self.after)
     }
 }
 

@@ -28,6 +28,9 @@ pub struct Unit<'t> {
     /// The node to analyse: the statement, or for a class header, the class itself.
     pub node: Node<'t>,
     pub kind: UnitKind,
+    /// Whether `node` is a child of the root (not a statement of a class body). Asked here
+    /// because `Node::parent` searches down from the root, through every top-level statement.
+    pub top_level: bool,
     /// The bytes the unit owns (for a class header, up to the start of the body's first statement).
     pub start: usize,
     pub end: usize,
@@ -50,7 +53,8 @@ pub fn units(root: Node<'_>) -> Vec<Unit<'_>> {
     out
 }
 
-/// Adds one statement; `split` is whether a class here is split into its body's statements.
+/// Adds one statement; `split` is whether it is a child of the root, which splits a class into
+/// its body's statements.
 fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>) {
     let definition = if statement.kind() == "decorated_definition" {
         statement.field("definition")
@@ -60,6 +64,7 @@ fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>)
     let unit = |kind| Unit {
         node: statement,
         kind,
+        top_level: split,
         start: statement.start_byte(),
         end: statement.end_byte(),
     };
@@ -76,6 +81,7 @@ fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>)
             out.push(Unit {
                 node: statement,
                 kind: UnitKind::ClassHeader,
+                top_level: true,
                 start: statement.start_byte(),
                 end: body.start_byte(),
             });
@@ -90,6 +96,7 @@ fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>)
                     out.push(Unit {
                         node: statement,
                         kind: UnitKind::ClassHeader,
+                        top_level: true,
                         start: last.end,
                         end,
                     });

@@ -242,7 +242,7 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
             other_bindings.push(ctx.text(left).to_string());
         }
     }
-    if let Some(name) = ctx.imports().local_name_for("loguru.logger") {
+    if let Some(name) = ctx.imported_as("loguru.logger") {
         candidates.push((name.to_string(), 0));
     }
     candidates.retain(|(name, _)| !other_bindings.contains(name));
@@ -272,7 +272,7 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
         return Some((name, Vec::new()));
     }
     let name = ctx.options().logger_name.as_str();
-    if other_bindings.iter().any(|n| n == name) || ctx.imports().get(name).is_some() {
+    if other_bindings.iter().any(|n| n == name) || ctx.import_binds(name) {
         return None;
     }
 

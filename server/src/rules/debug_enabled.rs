@@ -59,12 +59,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             Some(fix),
         ));
     };
-    if ctx.web().is_settings_module
-        && ctx
-            .imports()
-            .qualified_names()
-            .all(|q| !q.starts_with("flask"))
-    {
+    if ctx.web().is_settings_module && !ctx.imports_starting_with("flask") {
         for assignment in ctx.module_assignments() {
             if ctx.text(assignment.name) == "DEBUG" && assignment.value.kind() == "true" {
                 report(

@@ -306,8 +306,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     check_django(ctx, meta, out);
     // Only imported names resolve: without an import that can reach flask-cors or a CORS
     // middleware, no call of this file is one, and the walk over every call is skipped.
-    let imports = ctx.imports();
-    if !imports.may_resolve_to(FLASK_CORS) && !imports.may_resolve_to(CORS_MIDDLEWARE) {
+    if !ctx.may_import(FLASK_CORS) && !ctx.may_import(CORS_MIDDLEWARE) {
         return;
     }
     ctx.walk(&["call"], |node| {

@@ -288,7 +288,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // A sink is a call of an imported `text` (any spelling, so no text filter then) or of an
     // attribute named like a sink, whose name is then in the scope's text. Scopes that hold no
     // such name are skipped without walking their statements.
-    let any_scope = ctx.imports().may_resolve_to(TEXT_SINKS);
+    let any_scope = ctx.may_import(TEXT_SINKS);
     let may_hold_sink = |scope: Node| any_scope || SINK_NAMES.any_in(ctx.text(scope));
     let mut report = |node: Node| {
         out.push(Finding::new(
