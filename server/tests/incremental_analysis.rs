@@ -393,3 +393,23 @@ fn typing_below_the_imports_stays_incremental() {
     ];
     assert_eq!(run(&ops).unwrap(), 2, "both edits are incremental");
 }
+
+/// A fix that inserts after the end of its statement's line reads the rest of that line: a
+/// comment there that splits in two moves the line's end, and the fix with it.
+#[test]
+fn splitting_a_trailing_comment_moves_the_fix_after_its_line() {
+    let at = BASE.find("app = Flask(__name__)").unwrap() + "app = Flask(__name__)".len();
+    let ops = [
+        Op {
+            at,
+            len: 0,
+            insert: "  # a b".into(),
+        },
+        Op {
+            at: at + "  # a".len(),
+            len: 0,
+            insert: "\n#".into(),
+        },
+    ];
+    run(&ops).unwrap();
+}

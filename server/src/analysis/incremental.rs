@@ -54,6 +54,9 @@ struct CachedUnit {
     /// Where the line of the unit's first byte starts: findings and fixes read the text before
     /// the unit on that line (its indentation), so an edit there touches the unit.
     line_start: usize,
+    /// Where the line of the unit's last byte ends (its line break, or the end of the text):
+    /// fixes read the rest of that line too (an insertion goes after it).
+    line_end: usize,
     kind: UnitKind,
     /// The kind id of the unit's node: a statement that error recovery wrapped into an `ERROR`
     /// node keeps its bytes but is no longer the same unit.
@@ -88,9 +91,10 @@ impl Cache {
             if unit.dirty {
                 continue;
             }
-            // Touching counts: typing right after a statement's last character extends it, and
-            // typing before it on its line changes its indentation.
-            if unit.line_start <= edit.old_end && unit.range.end >= edit.start {
+            // Touching counts: typing right after a statement's last character extends it, typing
+            // before it on its line changes its indentation, and typing after it on its last line
+            // moves the end of that line, after which fixes insert.
+            if unit.line_start <= edit.old_end && unit.line_end.max(unit.range.end) >= edit.start {
                 unit.dirty = true;
                 continue;
             }
@@ -127,6 +131,13 @@ impl Cache {
     }
 }
 
+/// Where the line holding the byte before `end` ends: the offset of its line break, or the end of
+/// the text.
+fn last_line_end(source: &str, end: usize) -> usize {
+    let from = end.min(source.len());
+    memchr::memchr(b'\n', &source.as_bytes()[from..]).map_or(source.len(), |i| from + i)
+}
+
 /// Shifts a clean unit and its findings; `false` if a finding's fix edits bytes the edit replaced.
 fn shift_unit(unit: &mut CachedUnit, edit: &ByteEdit) -> bool {
     let (Some(start), Some(end)) = (shift(edit, unit.range.start), shift(edit, unit.range.end))
@@ -139,6 +150,10 @@ fn shift_unit(unit: &mut CachedUnit, edit: &ByteEdit) -> bool {
         return false;
     };
     unit.line_start = line_start;
+    let Some(line_end) = shift(edit, unit.line_end) else {
+        return false;
+    };
+    unit.line_end = line_end;
     if unit.findings.is_empty() {
         return true;
     }
@@ -285,6 +300,7 @@ fn full(
             .map(|((u, data), findings)| CachedUnit {
                 range: u.range(),
                 line_start: line_start(source, u.start),
+                line_end: last_line_end(source, u.end),
                 kind: u.kind,
                 node_kind: u.node.kind_id(),
                 dirty: false,
@@ -480,6 +496,7 @@ fn try_incremental(
                 CachedUnit {
                     range: u.range(),
                     line_start: line_start(source, u.start),
+                    line_end: last_line_end(source, u.end),
                     kind: u.kind,
                     node_kind: u.node.kind_id(),
                     dirty: false,
