@@ -6,7 +6,6 @@
 
 use tree_sitter::Node;
 
-use super::kinds::Field;
 use super::Context;
 
 /// Name parts that never name a secret value, even next to `TOKEN` or `PASSWORD`.
@@ -240,20 +239,9 @@ pub fn known_key_format(value: &str) -> Option<&'static str> {
 /// Whether the module is test code (imports pytest or unittest, or defines `test_*` functions),
 /// where literal credentials are fixtures.
 pub fn is_test_module(ctx: &Context) -> bool {
-    if ctx.imports_module("pytest") || ctx.imports_module("unittest") {
-        return true;
-    }
-    let mut cursor = ctx.root().walk();
-    let found = ctx.root().named_children(&mut cursor).any(|n| {
-        let n = if n.kind() == "decorated_definition" {
-            n.field("definition").unwrap_or(n)
-        } else {
-            n
-        };
-        let name = n.field("name").map(|x| ctx.text(x)).unwrap_or("");
-        n.kind() == "function_definition" && name.starts_with("test_")
-    });
-    found
+    // The `test_*` functions are a file fact: collected once, and compared by the incremental
+    // analysis, instead of a walk over the module's statements per question.
+    ctx.facts().has_test_function || ctx.imports_module("pytest") || ctx.imports_module("unittest")
 }
 
 /// Every plain string literal of the module with its value (for key-format scans).
