@@ -110,10 +110,19 @@ fn main() {
         );
         cache = next;
         if std::env::var_os("PREFLIGHT_BENCH_VERBOSE").is_some() {
+            let analyse = started.elapsed();
             if let Some(reason) = analysis.full_reason {
                 println!(
                     "edit {i} {:?} at {}: full path, {reason}",
                     edit["text"], range["start"]
+                );
+            } else if apply + analyse > Duration::from_millis(20) {
+                println!(
+                    "edit {i} {:?} at {}: incremental, apply {:.1} ms, analyse {:.1} ms",
+                    edit["text"],
+                    range["start"],
+                    ms(apply),
+                    ms(analyse)
                 );
             }
         }
