@@ -538,14 +538,22 @@ fn unpair_class_bodies<T>(units: &[Unit], paired: &mut [Option<T>]) {
 fn units_naming(source: &str, units: &[Unit], names: &[&str]) -> Vec<usize> {
     let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
     let bytes = source.as_bytes();
-    // Identifier characters, non-ASCII ones included (`café` is a name).
-    let word =
-        |at: Option<&u8>| at.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80);
+    // Where a name cannot start or end: next to a character that continues the same identifier
+    // token. A letter or `_` before it does, unless the run of them starts with a digit (a
+    // number: `1r` and `0xfr` lex as two tokens); a non-ASCII character may belong to an
+    // identifier (`ér`) or not (`😀r`). Doubtful cases count as boundaries, which only ever
+    // finds more units.
+    let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let continues_before = |at: usize| {
+        let run = bytes[..at].iter().rev().take_while(|b| word(b)).count();
+        run > 0 && !bytes[at - run].is_ascii_digit()
+    };
+    let continues_after =
+        |at: Option<&u8>| at.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
     let mut found = Vec::new();
     for name in names.iter().filter(|n| !n.is_empty()) {
         for at in memchr::memmem::find_iter(bytes, name.as_bytes()) {
-            let before = at.checked_sub(1).and_then(|i| bytes.get(i));
-            if !word(before) && !word(bytes.get(at + name.len())) {
+            if !continues_before(at) && !continues_after(bytes.get(at + name.len())) {
                 found.push(unit_index(&ranges, at));
             }
         }
@@ -722,5 +730,22 @@ fn finish(
         skipped_rules,
         incremental,
         full_reason: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_found_wherever_it_may_be_its_own_token() {
+        let source = "a = r.get(u)\nb = xr.get(u)\nc = 1r\nd = 😀r\ne = rx\nf = 0xfr\n";
+        let tree = crate::parse::parse_str(source).expect("parses");
+        let units = units(tree.root_node());
+        // `r` alone, after a number (`1r`, `0xfr`: two tokens) and after an emoji; not inside
+        // the identifiers `xr` and `rx`.
+        assert_eq!(units_naming(source, &units, &["r"]), [0, 2, 3, 5]);
+        assert_eq!(units_naming(source, &units, &["get"]), [0, 1]);
+        assert!(units_naming(source, &units, &["q"]).is_empty());
     }
 }
