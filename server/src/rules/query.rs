@@ -221,10 +221,20 @@ impl QueryRule {
         }
         let message = field("message")?;
         let roots = pattern_roots(&query, text);
+        // A match that starts at a node holding a class body (or anywhere: no known root) may
+        // capture several of the body's statements, which are units of their own.
         let spans_units = text
             .lines()
             .filter(|l| !l.trim_start().starts_with(';'))
-            .any(|l| l.contains("module"));
+            .any(|l| l.contains("module"))
+            || roots.as_ref().is_none_or(|kinds| {
+                kinds.iter().any(|k| {
+                    matches!(
+                        k.as_str(),
+                        "block" | "class_definition" | "decorated_definition"
+                    )
+                })
+            });
         if let Some(header) = cached {
             let rule = QueryRule {
                 query,
@@ -281,8 +291,8 @@ impl QueryRule {
         ))
     }
 
-    /// Whether a match may span analysis units (a pattern names `module`): such a rule always
-    /// runs over the whole file.
+    /// Whether a match may span analysis units (a pattern names `module`, may start at a class
+    /// or a block, or at any node): such a rule always runs over the whole file.
     pub fn spans_units(&self) -> bool {
         self.spans_units
     }
@@ -511,6 +521,15 @@ mod tests {
             .unwrap_err()
             .0
             .contains("code"));
+        let spans = |pattern: &str| {
+            let text = format!("{header}{pattern}");
+            QueryRule::from_source("x.scm", &text).unwrap().1.spans_units()
+        };
+        assert!(!spans("(call function: (identifier) @diagnostic)"));
+        assert!(spans("(module (expression_statement) @diagnostic)"));
+        assert!(spans("(class_definition body: (block (expression_statement) @diagnostic))"));
+        assert!(spans("(block (pass_statement) @diagnostic)"));
+        assert!(spans("[(call) (attribute)] @diagnostic"));
         let bad_syntax = format!("{header}(identifier @diagnostic");
         let err = QueryRule::from_source("x.scm", &bad_syntax).unwrap_err();
         assert!(err.1.is_some() && err.0.starts_with("x.scm:"), "{}", err.0);
