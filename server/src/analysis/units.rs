@@ -8,7 +8,15 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
-use super::kinds::Field;
+use std::sync::LazyLock;
+
+use super::kinds::{Field, KindSet};
+
+/// Kinds [`units`] tells apart, as bit tests: it runs on every keystroke over every top-level
+/// statement, where asking each node for its kind name adds up.
+static DECORATED: LazyLock<KindSet> = LazyLock::new(|| KindSet::of(&["decorated_definition"]));
+static FUNCTION: LazyLock<KindSet> = LazyLock::new(|| KindSet::of(&["function_definition"]));
+static CLASS: LazyLock<KindSet> = LazyLock::new(|| KindSet::of(&["class_definition"]));
 
 /// What a unit holds, which decides how much of it other units may see (see `facts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +64,7 @@ pub fn units(root: Node<'_>) -> Vec<Unit<'_>> {
 /// Adds one statement; `split` is whether it is a child of the root, which splits a class into
 /// its body's statements.
 fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>) {
-    let definition = if statement.kind() == "decorated_definition" {
+    let definition = if DECORATED.contains(statement) {
         statement.field("definition")
     } else {
         Some(statement)
@@ -68,9 +76,9 @@ fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>)
         start: statement.start_byte(),
         end: statement.end_byte(),
     };
-    match definition.map(|d| d.kind()) {
-        Some("function_definition") => out.push(unit(UnitKind::Def)),
-        Some("class_definition") if split => {
+    match definition {
+        Some(d) if FUNCTION.contains(d) => out.push(unit(UnitKind::Def)),
+        Some(d) if split && CLASS.contains(d) => {
             let body = definition
                 .and_then(|d| d.field("body"))
                 .filter(|b| b.child_count() > 0 && b.start_byte() < statement.end_byte());

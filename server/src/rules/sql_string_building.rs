@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use tree_sitter::Node;
 
 use super::RuleMeta;
-use crate::analysis::kinds::Field;
+use crate::analysis::kinds::{Field, KindSet};
 use crate::analysis::scope::walk_same_scope;
 use crate::analysis::semantic::{CallArgs, Needles};
 use crate::analysis::{Context, Finding, Severity};
@@ -56,6 +56,9 @@ const SINKS: &[&str] = &["execute", "executemany", "raw", "extra", "executescrip
 /// Callables that take SQL text, reached through imports.
 const TEXT_SINKS: &[&str] = &["sqlalchemy.text", "sqlalchemy.sql.text"];
 /// Substrings that find every name of [`SINKS`] (`execute` covers its longer forms).
+/// The kinds the scope walk acts on: a bit test skips the other nodes without naming their kind.
+static FLOW_KINDS: LazyLock<KindSet> =
+    LazyLock::new(|| KindSet::of(&["assignment", "augmented_assignment", "call"]));
 static SINK_NAMES: LazyLock<Needles> = LazyLock::new(|| Needles::new(&["execute", "raw", "extra"]));
 
 /// Whether a string's text starts like SQL.
@@ -313,6 +316,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         // Names assigned built SQL in this scope (reassignments with safe values clear them).
         let mut built: HashMap<&str, bool> = HashMap::new();
         walk_same_scope(body, &mut |n| match n.kind() {
+            _ if !FLOW_KINDS.contains(n) => {}
             "assignment" => {
                 if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
                     if left.kind() == "identifier" {
