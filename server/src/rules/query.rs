@@ -523,11 +523,16 @@ mod tests {
             .contains("code"));
         let spans = |pattern: &str| {
             let text = format!("{header}{pattern}");
-            QueryRule::from_source("x.scm", &text).unwrap().1.spans_units()
+            QueryRule::from_source("x.scm", &text)
+                .unwrap()
+                .1
+                .spans_units()
         };
         assert!(!spans("(call function: (identifier) @diagnostic)"));
         assert!(spans("(module (expression_statement) @diagnostic)"));
-        assert!(spans("(class_definition body: (block (expression_statement) @diagnostic))"));
+        assert!(spans(
+            "(class_definition body: (block (expression_statement) @diagnostic))"
+        ));
         assert!(spans("(block (pass_statement) @diagnostic)"));
         assert!(spans("[(call) (attribute)] @diagnostic"));
         let bad_syntax = format!("{header}(identifier @diagnostic");
