@@ -128,13 +128,10 @@ impl FileFacts {
     /// module-level names no fix can reuse or collide with (typing an assignment changes them at
     /// every keystroke). A fix that logs reads the names bound to a logger and the names a
     /// logger usually goes by, with `logger_name`, the configured name of a new logger.
+    ///
+    /// The import bindings are not compared here: the incremental analysis compares them itself
+    /// and re-reads what a changed binding can affect.
     pub fn same_as(&self, other: &FileFacts, logger_name: &str) -> bool {
-        self.imports == other.imports && self.same_apart_from_imports(other, logger_name)
-    }
-
-    /// [`FileFacts::same_as`], except for the import bindings: for an analysis that re-reads what
-    /// a changed import can affect (see `incremental`).
-    pub fn same_apart_from_imports(&self, other: &FileFacts, logger_name: &str) -> bool {
         let relevant_in = |facts: &FileFacts| -> Vec<(String, bool)> {
             facts
                 .bound

@@ -5,10 +5,10 @@
 //! an edit shift, units it touches (or that tree-sitter's `changed_ranges` reports) turn dirty.
 //! The next analysis lists the units of the new tree, reuses every clean unit whose range and
 //! kind still match, collects the facts of the others with the previous file facts, and checks
-//! that the merged facts hold ([`FileFacts::same_as`]). If so, only the dirty units are analysed —
-//! plus all module-level code when some of it (or a definition's signature) changed, since flows
-//! run from one module statement to the next, and the units whose fixes read the top of the
-//! module when it changed. When an import changed, the units that name a changed binding are
+//! that the merged facts other than the imports hold ([`FileFacts::same_as`]). If so, only the
+//! dirty units are analysed — plus all module-level code when some of it (or a definition's
+//! signature) changed, since flows run from one module statement to the next, and the units
+//! whose fixes read the top of the module when it changed. When an import changed, the units that name a changed binding are
 //! collected and analysed again too, unless a question a rule asked about the imports as a whole
 //! can see the change (`probes`). If another fact changed (a route decorator, a Flask app), such a
 //! question saw the import change, or the file does not parse as a module at all, the whole file
@@ -413,7 +413,7 @@ fn try_incremental(
     } = plan;
     if merged
         .as_ref()
-        .is_some_and(|m| !m.same_apart_from_imports(&previous.facts, logger_name))
+        .is_some_and(|m| !m.same_as(&previous.facts, logger_name))
     {
         return Err("the file's facts changed");
     }
@@ -548,12 +548,11 @@ fn units_naming(source: &str, units: &[Unit], names: &[&str]) -> Vec<usize> {
         let run = bytes[..at].iter().rev().take_while(|b| word(b)).count();
         run > 0 && !bytes[at - run].is_ascii_digit()
     };
-    let continues_after =
-        |at: Option<&u8>| at.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    let continues_after = |at: usize| bytes.get(at).is_some_and(word);
     let mut found = Vec::new();
     for name in names.iter().filter(|n| !n.is_empty()) {
         for at in memchr::memmem::find_iter(bytes, name.as_bytes()) {
-            if !continues_before(at) && !continues_after(bytes.get(at + name.len())) {
+            if !continues_before(at) && !continues_after(at + name.len()) {
                 found.push(unit_index(&ranges, at));
             }
         }
