@@ -302,7 +302,7 @@ fn full(
                 line_start: line_start(source, u.start),
                 line_end: last_line_end(source, u.end),
                 kind: u.kind,
-                node_kind: u.node.kind_id(),
+                node_kind: u.node_kind,
                 dirty: false,
                 data: Arc::new(data),
                 findings: Arc::new(findings),
@@ -344,7 +344,7 @@ fn try_incremental(
             !c.dirty
                 && c.range == unit.range()
                 && c.kind == unit.kind
-                && c.node_kind == unit.node.kind_id()
+                && c.node_kind == unit.node_kind
         }));
     }
     // Fixes read the top of the module: where an `import` goes, whether one is there to reuse.
@@ -493,12 +493,22 @@ fn try_incremental(
                         found.unwrap_or_default(),
                     ),
                 };
+                // A reused unit was paired on its range and kind, and shifted with its lines
+                // while it stayed clean: its line bounds carry over without a search.
+                let (line_start, line_end, node_kind) = match r {
+                    Some(c) => (c.line_start, c.line_end, c.node_kind),
+                    None => (
+                        line_start(source, u.start),
+                        last_line_end(source, u.end),
+                        u.node_kind,
+                    ),
+                };
                 CachedUnit {
                     range: u.range(),
-                    line_start: line_start(source, u.start),
-                    line_end: last_line_end(source, u.end),
+                    line_start,
+                    line_end,
                     kind: u.kind,
-                    node_kind: u.node.kind_id(),
+                    node_kind,
                     dirty: false,
                     data,
                     findings,

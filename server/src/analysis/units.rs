@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use tree_sitter::Node;
+use tree_sitter::{Node, TreeCursor};
 
 use std::sync::LazyLock;
 
@@ -36,6 +36,9 @@ pub struct Unit<'t> {
     /// The node to analyse: the statement, or for a class header, the class itself.
     pub node: Node<'t>,
     pub kind: UnitKind,
+    /// `node.kind_id()`, read once: pairing a keystroke's units with the cached ones compares it
+    /// for every unit of the file.
+    pub node_kind: u16,
     /// Whether `node` is a child of the root (not a statement of a class body). Asked here
     /// because `Node::parent` searches down from the root, through every top-level statement.
     pub top_level: bool,
@@ -55,32 +58,41 @@ impl Unit<'_> {
 pub fn units(root: Node<'_>) -> Vec<Unit<'_>> {
     let mut out = Vec::new();
     let mut cursor = root.walk();
+    // One cursor for the bodies of all classes: creating one allocates.
+    let mut body_cursor = root.walk();
     for statement in root.children(&mut cursor) {
-        push_statement(statement, true, &mut out);
+        push_statement(statement, Some(&mut body_cursor), &mut out);
     }
     out
 }
 
-/// Adds one statement; `split` is whether it is a child of the root, which splits a class into
-/// its body's statements.
-fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>) {
-    let definition = if DECORATED.contains(statement) {
-        statement.field("definition")
+/// Adds one statement. A child of the root comes with a cursor to walk a class body with: its
+/// classes are split into their body's statements.
+fn push_statement<'t>(
+    statement: Node<'t>,
+    body_cursor: Option<&mut TreeCursor<'t>>,
+    out: &mut Vec<Unit<'t>>,
+) {
+    let split = body_cursor.is_some();
+    let node_kind = statement.kind_id();
+    let definition = if DECORATED.contains_id(node_kind) {
+        statement.field("definition").map(|d| (d, d.kind_id()))
     } else {
-        Some(statement)
+        Some((statement, node_kind))
     };
     let unit = |kind| Unit {
         node: statement,
         kind,
+        node_kind,
         top_level: split,
         start: statement.start_byte(),
         end: statement.end_byte(),
     };
     match definition {
-        Some(d) if FUNCTION.contains(d) => out.push(unit(UnitKind::Def)),
-        Some(d) if split && CLASS.contains(d) => {
-            let body = definition
-                .and_then(|d| d.field("body"))
+        Some((_, id)) if FUNCTION.contains_id(id) => out.push(unit(UnitKind::Def)),
+        Some((d, id)) if CLASS.contains_id(id) && body_cursor.is_some() => {
+            let body = d
+                .field("body")
                 .filter(|b| b.child_count() > 0 && b.start_byte() < statement.end_byte());
             let Some(body) = body else {
                 out.push(unit(UnitKind::ClassHeader));
@@ -89,13 +101,15 @@ fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>)
             out.push(Unit {
                 node: statement,
                 kind: UnitKind::ClassHeader,
+                node_kind,
                 top_level: true,
                 start: statement.start_byte(),
                 end: body.start_byte(),
             });
-            let mut cursor = body.walk();
-            for inner in body.children(&mut cursor) {
-                push_statement(inner, false, out);
+            if let Some(cursor) = body_cursor {
+                for inner in body.children(cursor) {
+                    push_statement(inner, None, out);
+                }
             }
             // Comments after the body's last statement belong to the class, not to the body.
             if let Some(last) = out.last() {
@@ -104,6 +118,7 @@ fn push_statement<'t>(statement: Node<'t>, split: bool, out: &mut Vec<Unit<'t>>)
                     out.push(Unit {
                         node: statement,
                         kind: UnitKind::ClassHeader,
+                        node_kind,
                         top_level: true,
                         start: last.end,
                         end,
