@@ -93,7 +93,7 @@ const PIECES: &[&str] = &[
     "logger = logging.getLogger(__name__)\n",
     "log = 1\n",
     "\"\"\"Docs.\"\"\"\n",
-    "q = f\"SELECT {x}\"\n",
+    "q = f\"SELECT * FROM t WHERE a = {x}\"\n",
     "cur.execute(q)\n",
     "wb = load_workbook(p)\nwb.close()\nwb.active\n",
     "ALLOWED_HOSTS = ['*']\n",
@@ -412,4 +412,53 @@ fn splitting_a_trailing_comment_moves_the_fix_after_its_line() {
         },
     ];
     run(&ops).unwrap();
+}
+
+/// After an edit to one module statement, the rules that follow values from one statement to
+/// the next find what it changed in the statements after it, which the edit did not touch: SQL
+/// built in one and executed in another, a workbook closed in one and read in another. The
+/// other rules' findings there are kept, not found again.
+#[test]
+fn an_edit_to_module_code_moves_flow_findings_in_the_statements_after_it() {
+    const BUILT: &str = "f\"SELECT * FROM t WHERE a = {x}\"";
+    let base_end = BASE.find("if __name__").unwrap();
+    let code = "q = \"SELECT 1\"\nwb = load_workbook(p)\nwb.save(p)\ncur.execute(q)\nwb.active\n\n";
+    let sql = base_end + code.find("\"SELECT").unwrap();
+    let save = base_end + code.find("save").unwrap();
+    let ops = [
+        Op {
+            at: base_end,
+            len: 0,
+            insert: code.into(),
+        },
+        // `q = "SELECT 1"` becomes an f-string: the `execute` below now runs built SQL.
+        Op {
+            at: sql,
+            len: "\"SELECT 1\"".len(),
+            insert: BUILT.into(),
+        },
+        // `wb.save(p)` becomes `wb.close()`: the `wb.active` below reads a closed workbook.
+        Op {
+            at: save + BUILT.len() - "\"SELECT 1\"".len(),
+            len: "save(p)".len(),
+            insert: "close()".into(),
+        },
+    ];
+    assert_eq!(run(&ops).unwrap(), 3, "every edit is incremental");
+    // The flows are there to be found: both rules report in the final text.
+    let mut text = BASE.to_string();
+    for op in &ops {
+        text.replace_range(op.at..op.at + op.len, &op.insert);
+    }
+    let tree = Document::new(1, &text).tree().expect("parses").clone();
+    let full = incremental::analyze(&text, &tree, &FileSettings::default(), None, None).0;
+    for (code, at) in [("PF503", "cur.execute(q)"), ("PF401", "wb.active")] {
+        let at = text.find(at).unwrap();
+        assert!(
+            full.findings
+                .iter()
+                .any(|f| f.rule.code == code && f.range.start >= at && f.range.start < at + 15),
+            "no {code} at byte {at}"
+        );
+    }
 }

@@ -226,6 +226,18 @@ impl<'a> Context<'a> {
         self.source.get(node.byte_range()).unwrap_or("")
     }
 
+    /// Whether `test` holds for the text of some unit under analysis (for the whole file when
+    /// all of it is). A rule whose findings need some text in the code it reports on skips its
+    /// walk when none holds it.
+    pub fn region_text_any(&self, test: impl Fn(&str) -> bool) -> bool {
+        match &self.region {
+            None => test(self.source),
+            Some(units) => units
+                .iter()
+                .any(|u| test(self.source.get(u.range()).unwrap_or(""))),
+        }
+    }
+
     /// Every name the file binds by `import`, with the fully qualified name it stands for.
     ///
     /// Ask it only about names read from the code under analysis (`imports().get(name)` for an

@@ -6,10 +6,12 @@
 //! The next analysis lists the units of the new tree, reuses every clean unit whose range and
 //! kind still match, collects the facts of the others with the previous file facts, and checks
 //! that the merged facts other than the imports hold ([`FileFacts::same_as`]). If so, only the
-//! dirty units are analysed — plus all module-level code when some of it (or a definition's
-//! signature) changed, since flows run from one module statement to the next, and the units
-//! whose fixes read the top of the module when it changed. When an import changed, the units that name a changed binding are
-//! collected and analysed again too, unless a question a rule asked about the imports as a whole
+//! dirty units are analysed — plus, when some module-level code (or a definition's signature)
+//! changed, all module-level code for the rules that follow values from one module statement to
+//! the next (`rules::is_module_flow`) and the module code holding findings for the others, and
+//! the units whose fixes read the top of the module when it changed. When an import changed, the
+//! units that name a changed binding are collected and analysed again too, unless a question a
+//! rule asked about the imports as a whole
 //! can see the change (`probes`). If another fact changed (a route decorator, a Flask app), such a
 //! question saw the import change, or the file does not parse as a module at all, the whole file
 //! is analysed again. Either way the result equals a full analysis of the same text;
@@ -240,23 +242,38 @@ fn run_rules<'r>(
     }
 }
 
-/// Runs the unit-local rules over `local` (the region under analysis) and the whole-file rules
-/// over `whole`; returns their findings and the codes of the rules the deadline skipped.
+/// Runs the unit-local rules over `local` (the region under analysis), the module-flow rules
+/// over `flow` when given (else over `local` too), and the whole-file rules over `whole`; returns
+/// the findings of the first two, of the module-flow rules run over `flow`, and of the
+/// whole-file rules, and the codes of the rules the deadline skipped.
 fn run_all(
     local: &Context,
+    flow: Option<&Context>,
     whole: &Context,
     deadline: Option<Instant>,
-) -> (Vec<Finding>, Vec<Finding>, Vec<&'static str>) {
+) -> RuleFindings {
     let rules = enabled_rules(local.settings);
     let mut skipped = Vec::new();
     let mut local_findings = Vec::new();
     run_rules(
         local,
-        rules.clone().filter(|r| !r.whole_file()),
+        rules
+            .clone()
+            .filter(|r| !r.whole_file() && (flow.is_none() || !r.module_flow())),
         deadline,
         &mut local_findings,
         &mut skipped,
     );
+    let mut flow_findings = Vec::new();
+    if let Some(flow) = flow {
+        run_rules(
+            flow,
+            rules.clone().filter(|r| r.module_flow()),
+            deadline,
+            &mut flow_findings,
+            &mut skipped,
+        );
+    }
     let mut whole_findings = Vec::new();
     run_rules(
         whole,
@@ -265,7 +282,20 @@ fn run_all(
         &mut whole_findings,
         &mut skipped,
     );
-    (local_findings, whole_findings, skipped)
+    RuleFindings {
+        local: local_findings,
+        flow: flow_findings,
+        whole: whole_findings,
+        skipped,
+    }
+}
+
+/// What [`run_all`] found, by the context each group of rules ran over.
+struct RuleFindings {
+    local: Vec<Finding>,
+    flow: Vec<Finding>,
+    whole: Vec<Finding>,
+    skipped: Vec<&'static str>,
 }
 
 fn full(
@@ -277,7 +307,12 @@ fn full(
 ) -> (Analysis, Option<Cache>) {
     let (data, facts) = facts::collect_all(units, source);
     let ctx = Context::with_facts(source, tree, settings, &facts, None);
-    let (local, whole, skipped) = run_all(&ctx, &ctx, deadline);
+    let RuleFindings {
+        local,
+        whole,
+        skipped,
+        ..
+    } = run_all(&ctx, None, &ctx, deadline);
     let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
     let mut per_unit: Vec<Vec<Finding>> = vec![Vec::new(); units.len()];
     let mut orphans = Vec::new();
@@ -422,11 +457,14 @@ fn try_incremental(
         Some(merged) => std::borrow::Cow::Owned(merged),
         None => std::borrow::Cow::Borrowed(&previous.facts),
     };
-    // Module-level code is read across its statements (a value flows from one to the next,
-    // settings are read together): when some of it changed, all of it is analysed again, with the
-    // dirty functions. Functions only see it through the facts, which held.
+    // The module-flow rules read module-level code across its statements (a value flows from one
+    // to the next): when some of it changed, they run over all of it again, with the dirty units.
     // A module statement that went away counts too (swallowed by a comment that grew, say): the
-    // statements after it may have read it.
+    // statements after it may have read it. The other rules run over the dirty units, and over
+    // the module code that holds findings: whether a unit holds one rests on that unit and the
+    // file's facts, which held, but a fix in module code reads the statements before it (a
+    // `logger` bound above is reused, one bound below is not). Functions only see module code
+    // through the facts.
     let code_dropped =
         previous.units.iter().zip(&kept).any(|(c, kept)| {
             !kept && c.kind == UnitKind::Code && !COMMENT.contains_id(c.node_kind)
@@ -439,30 +477,57 @@ fn try_incremental(
     // This holds while the file has syntax errors too. Error recovery regroups statements from
     // one keystroke to the next, but a regrouped statement is a unit of another range or kind
     // (dirty), the facts of every dirty unit are collected again and compared, and all module
-    // code is analysed again; what functions read of module code (the names a logging fix may
-    // reuse or collide with) is in the facts.
+    // code is checked for flows again; what functions read of module code (the names a logging
+    // fix may reuse or collide with) is in the facts.
+    // The units whose findings are replaced: the dirty ones, and all module code for the flows.
     let analysed: Vec<usize> = if code_changed {
         (0..units.len())
             .filter(|&i| reused[i].is_none() || units[i].kind == UnitKind::Code)
             .collect()
     } else {
-        dirty
+        dirty.clone()
     };
-    let region: Vec<Unit> = analysed.iter().map(|&i| units[i]).collect();
+    // The units all rules run over.
+    let local: Vec<usize> = if code_changed {
+        analysed
+            .iter()
+            .copied()
+            .filter(|&i| reused[i].is_none_or(|c| !c.findings.is_empty()))
+            .collect()
+    } else {
+        dirty.clone()
+    };
     let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
-    let mut ctx = Context::with_facts(source, tree, settings, &facts, Some(region));
-    if code_changed {
-        ctx = ctx.with_module_code();
-    }
+    let region = |indices: &[usize]| Some(indices.iter().map(|&i| units[i]).collect());
+    let ctx = Context::with_facts(source, tree, settings, &facts, region(&local));
+    let flow_ctx = code_changed.then(|| {
+        Context::with_facts(source, tree, settings, &facts, region(&analysed)).with_module_code()
+    });
     let whole_ctx = Context::with_facts(source, tree, settings, &facts, None);
-    let (local, whole, skipped) = run_all(&ctx, &whole_ctx, deadline);
+    let found = run_all(&ctx, flow_ctx.as_ref(), &whole_ctx, deadline);
     let mut per_analysed: Vec<Vec<Finding>> = vec![Vec::new(); analysed.len()];
-    for f in local {
-        let at = unit_index(&ranges, f.range.start);
-        if let Ok(k) = analysed.binary_search(&at) {
-            per_analysed[k].push(f);
+    // A clean unit analysed for the flows only keeps what the other rules found in it.
+    for (k, &i) in analysed.iter().enumerate() {
+        if local.binary_search(&i).is_err() {
+            let Some(c) = reused[i] else { continue };
+            let others = c
+                .findings
+                .iter()
+                .filter(|f| !rules::is_module_flow(f.rule.code));
+            per_analysed[k].extend(others.cloned());
         }
     }
+    let mut file = |found: Vec<Finding>, under: &[usize]| {
+        for f in found {
+            let at = unit_index(&ranges, f.range.start);
+            if let (Ok(_), Ok(k)) = (under.binary_search(&at), analysed.binary_search(&at)) {
+                per_analysed[k].push(f);
+            }
+        }
+    };
+    file(found.local, &local);
+    file(found.flow, &analysed);
+    let (whole, skipped) = (found.whole, found.skipped);
     let mut fresh = fresh.into_iter();
     let mut per_analysed = analysed.iter().zip(per_analysed).peekable();
     let cache = Cache {

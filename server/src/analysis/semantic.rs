@@ -207,6 +207,29 @@ impl Needles {
     }
 }
 
+/// Whether `text` may hold a call of a method named one of `names` (`wb.close()`): a name that
+/// is a whole word, with a `.` before it and a `(` after it, blanks aside. A line break, a `\`
+/// or a comment on either side answers yes too (inside brackets a call may run over lines), so
+/// the answer is never no for such a call. Rules ask it before walking code for the call.
+pub fn may_call_method(text: &str, names: &[&str]) -> bool {
+    let bytes = text.as_bytes();
+    // Non-ASCII bytes outside strings and comments belong to identifiers.
+    let in_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let blank = |b: &&u8| !matches!(**b, b' ' | b'\t' | b'\x0c');
+    names.iter().any(|name| {
+        memchr::memmem::find_iter(bytes, name.as_bytes()).any(|at| {
+            let end = at + name.len();
+            if at > 0 && in_word(bytes[at - 1]) || bytes.get(end).is_some_and(|&b| in_word(b)) {
+                return false;
+            }
+            let before = bytes[..at].iter().rev().find(blank);
+            let after = bytes[end..].iter().find(blank);
+            matches!(before, Some(b'.' | b'\n' | b'\r' | b'\\'))
+                && matches!(after, Some(b'(' | b'\n' | b'\r' | b'\\' | b'#'))
+        })
+    })
+}
+
 /// The arguments of a call, sorted by kind.
 #[derive(Debug, Default)]
 pub struct CallArgs<'t> {
@@ -389,6 +412,57 @@ pub fn string_literal_value(node: Node, source: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::parse::parse_str;
+
+    /// Whether the parsed text calls a method named `name`, the truth `may_call_method` guesses.
+    fn calls_method(src: &str, name: &str) -> bool {
+        let tree = parse_str(src).expect("parses");
+        let mut found = false;
+        walk(tree.root_node(), |n| {
+            found |= n.kind() == "call"
+                && n.field("function").is_some_and(|f| {
+                    f.kind() == "attribute"
+                        && f.field("attribute").is_some_and(|a| text(a, src) == name)
+                });
+        });
+        found
+    }
+
+    #[test]
+    fn a_method_call_is_never_missed_and_other_words_mostly_are() {
+        let calls = [
+            "wb.close()\n",
+            "wb . close ( )\n",
+            "wb.close\t()\n",
+            "x = (wb.\n  close())\n",
+            "x = (wb\n  .close\n  ())\n",
+            "x = (wb.close  # done\n  ())\n",
+            "wb.\\\nclose()\n",
+            "f(a).b.close()\n",
+            "é.close()\n",
+        ];
+        for src in calls {
+            assert!(calls_method(src, "close"), "no call in {src:?}");
+            assert!(may_call_method(src, &["close"]), "missed {src:?}");
+        }
+        let others = [
+            "closed = wb.closed\n",
+            "close = 1\n",
+            "wb.closer()\n",
+            "wb.close_all()\n",
+            "wb.éclose()\n",
+            "x = close(wb)\n",
+            "\"\"\"close the workbook\"\"\"\n",
+            "wb.close = f\n",
+        ];
+        for src in others {
+            assert!(!calls_method(src, "close"), "a call in {src:?}");
+            assert!(!may_call_method(src, &["close"]), "false alarm on {src:?}");
+        }
+        assert!(may_call_method(
+            "c.executemany(q)\n",
+            &["execute", "executemany"]
+        ));
+    }
 
     fn resolve_first_call(src: &str) -> Option<String> {
         let tree = parse_str(src).unwrap();

@@ -83,6 +83,18 @@ pub struct Rule {
 /// when any handler mutates it.
 const WHOLE_FILE: &[&str] = &["PF307"];
 
+/// Native rules that follow values from one module-level statement to the next: PF301 reads the
+/// module's other CORS settings, PF401 a `close()` before a use, PF503 SQL built before it is
+/// executed. When module code changes they run over all of it again; every other rule's findings
+/// in one unit depend only on that unit and the file's facts.
+const MODULE_FLOW: &[&str] = &["PF301", "PF401", "PF503"];
+
+/// Whether the rule with this code follows values across module-level statements (user rules
+/// cannot take `PF` codes).
+pub fn is_module_flow(code: &str) -> bool {
+    MODULE_FLOW.contains(&code)
+}
+
 impl Rule {
     /// Whether the rule must see the whole file (otherwise it may run over the units an edit
     /// touched, with the file's facts).
@@ -92,6 +104,12 @@ impl Rule {
             Check::Native(_) => WHOLE_FILE.contains(&self.meta.code),
             Check::Driver => false,
         }
+    }
+
+    /// Whether the rule follows values across module-level statements ([`MODULE_FLOW`]), so that
+    /// a change to one of them can move its findings in the others.
+    pub fn module_flow(&self) -> bool {
+        matches!(self.check, Check::Native(_)) && is_module_flow(self.meta.code)
     }
 
     /// Appends this rule's findings for one file.

@@ -8,7 +8,7 @@ use tree_sitter::Node;
 use super::RuleMeta;
 use crate::analysis::kinds::{Field, KindSet};
 use crate::analysis::scope::walk_same_scope;
-use crate::analysis::semantic::{CallArgs, Needles};
+use crate::analysis::semantic::{may_call_method, CallArgs};
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -55,11 +55,9 @@ const SQL_WORDS: &[&str] = &[
 const SINKS: &[&str] = &["execute", "executemany", "raw", "extra", "executescript"];
 /// Callables that take SQL text, reached through imports.
 const TEXT_SINKS: &[&str] = &["sqlalchemy.text", "sqlalchemy.sql.text"];
-/// Substrings that find every name of [`SINKS`] (`execute` covers its longer forms).
 /// The kinds the scope walk acts on: a bit test skips the other nodes without naming their kind.
 static FLOW_KINDS: LazyLock<KindSet> =
     LazyLock::new(|| KindSet::of(&["assignment", "augmented_assignment", "call"]));
-static SINK_NAMES: LazyLock<Needles> = LazyLock::new(|| Needles::new(&["execute", "raw", "extra"]));
 
 /// Whether a string's text starts like SQL.
 fn looks_like_sql(text: &str) -> bool {
@@ -288,11 +286,25 @@ fn is_sink(ctx: &Context, call: Node) -> bool {
 
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    // A sink is a call of an imported `text` (any spelling, so no text filter then) or of an
-    // attribute named like a sink, whose name is then in the scope's text. Scopes that hold no
-    // such name are skipped without walking their statements.
+    // A sink is a call of an imported `text` (any spelling, so no text filter then) or a method
+    // call named like a sink, which then shows in the scope's text. Scopes that hold none are
+    // skipped without walking their statements. The module's scope excludes the bodies of its
+    // functions: its sinks are in the module code under analysis (findings elsewhere would not
+    // be kept), so after an edit to module code the flow over all of it is walked only when that
+    // code calls a sink.
     let any_scope = ctx.may_import(TEXT_SINKS);
-    let may_hold_sink = |scope: Node| any_scope || SINK_NAMES.any_in(ctx.text(scope));
+    // No sink in any of the code under analysis: nothing to report, and nothing to walk.
+    if !any_scope && !ctx.region_text_any(|text| may_call_method(text, SINKS)) {
+        return;
+    }
+    let may_hold_sink = |scope: Node| {
+        any_scope
+            || if scope.kind() == "module" {
+                ctx.region_text_any(|text| may_call_method(text, SINKS))
+            } else {
+                may_call_method(ctx.text(scope), SINKS)
+            }
+    };
     let mut report = |node: Node| {
         out.push(Finding::new(
             meta,
