@@ -11,11 +11,11 @@
 //! the next (`rules::is_module_flow`) and the module code holding findings for the others, and
 //! the units whose fixes read the top of the module when it changed. When an import changed, the
 //! units that name a changed binding are collected and analysed again too, unless a question a
-//! rule asked about the imports as a whole
-//! can see the change (`probes`). If another fact changed (a route decorator, a Flask app), such a
-//! question saw the import change, or the file does not parse as a module at all, the whole file
-//! is analysed again. Either way the result equals a full analysis of the same text;
-//! `server/tests/incremental_analysis.rs` checks that over random edit sequences.
+//! rule asked about the imports as a whole can see the change (`probes`). If another fact changed
+//! (a route decorator, a Flask app), such a question saw the import change, or the file does not
+//! parse as a module at all, the whole file is analysed again. Either way the result equals a full
+//! analysis of the same text; `server/tests/incremental_analysis.rs` checks that over random edit
+//! sequences.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -242,10 +242,8 @@ fn run_rules<'r>(
     }
 }
 
-/// Runs the unit-local rules over `local` (the region under analysis), the module-flow rules
-/// over `flow` when given (else over `local` too), and the whole-file rules over `whole`; returns
-/// the findings of the first two, of the module-flow rules run over `flow`, and of the
-/// whole-file rules, and the codes of the rules the deadline skipped.
+/// Runs the unit-local rules over `local` (the region under analysis), the module-flow rules over
+/// `flow` when given (else over `local` with the others), and the whole-file rules over `whole`.
 fn run_all(
     local: &Context,
     flow: Option<&Context>,
@@ -292,9 +290,13 @@ fn run_all(
 
 /// What [`run_all`] found, by the context each group of rules ran over.
 struct RuleFindings {
+    /// Over `local`: the unit-local rules, and the module-flow rules when no `flow` was given.
     local: Vec<Finding>,
+    /// Over `flow`: the module-flow rules.
     flow: Vec<Finding>,
+    /// Over `whole`: the whole-file rules.
     whole: Vec<Finding>,
+    /// The codes of the rules the deadline skipped.
     skipped: Vec<&'static str>,
 }
 
