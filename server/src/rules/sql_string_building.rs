@@ -284,6 +284,20 @@ fn is_sink(ctx: &Context, call: Node) -> bool {
             .is_some_and(|a| SINKS.contains(&ctx.text(a)))
 }
 
+/// Whether `node` is inside a decorator below `scope` (asked of sink calls only: `parent` searches
+/// down from the root).
+fn in_decorator(node: Node, scope: Node) -> bool {
+    let mut at = node.parent();
+    while let Some(n) = at.filter(|n| *n != scope) {
+        match n.kind() {
+            "decorator" => return true,
+            "expression_statement" | "block" | "decorated_definition" => return false,
+            _ => at = n.parent(),
+        }
+    }
+    false
+}
+
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // A sink is a call of an imported `text` (any spelling, so no text filter then) or a method
@@ -343,7 +357,10 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                     }
                 }
             }
-            "call" if is_sink(ctx, n) => {
+            // Not in a decorator: it runs where its definition stands, but the analysis of an
+            // edit files what is found there with the definition, which module code does not
+            // re-analyse (as for `PF401`).
+            "call" if is_sink(ctx, n) && !in_decorator(n, body) => {
                 let args = CallArgs::of(n, ctx.source);
                 let Some(first) = args.positional.first().copied() else {
                     return;
