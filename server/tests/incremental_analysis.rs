@@ -462,3 +462,85 @@ fn an_edit_to_module_code_moves_flow_findings_in_the_statements_after_it() {
         );
     }
 }
+
+/// Two loggers under names no setting prefers: a logging fix names the same one whatever order
+/// they are bound in, so moving one below the other (one change of two edits, facts unchanged)
+/// leaves the kept fixes of untouched functions right.
+#[test]
+fn moving_a_logger_below_another_keeps_the_logging_fixes_right() {
+    let text = "import logging\n\naudit = logging.getLogger(\"audit\")\nbus = logging.getLogger(\"bus\")\n\n\ndef f():\n    try:\n        pass\n    except Exception:\n        pass\n";
+    let settings = FileSettings::default();
+    let mut doc = Document::new(1, text);
+    let tree = doc.tree().expect("parses").clone();
+    let (before, cache) = incremental::analyze(text, &tree, &settings, None, None);
+    let mut cache = cache.expect("a cache");
+    let fixes = |findings: &[Finding]| -> Vec<String> {
+        findings
+            .iter()
+            .filter_map(|f| f.fix.as_ref())
+            .flat_map(|fix| fix.edits.iter().map(|e| e.new_text.clone()))
+            .filter(|t| t.contains("exception"))
+            .collect()
+    };
+    assert!(
+        fixes(&before.findings).iter().any(|t| t.contains("audit.")),
+        "{:?}",
+        fixes(&before.findings)
+    );
+    // Cut the `audit` line and paste it after the `bus` line, in one change.
+    let line = "audit = logging.getLogger(\"audit\")\n";
+    let start = text.find(line).unwrap();
+    let after_bus = text.find("bus = ").unwrap() + "bus = logging.getLogger(\"bus\")\n".len();
+    let changes = [
+        TextChange {
+            range: Some((line_col(text, after_bus), line_col(text, after_bus))),
+            text: line.into(),
+        },
+        TextChange {
+            range: Some((line_col(text, start), line_col(text, start + line.len()))),
+            text: String::new(),
+        },
+    ];
+    let applied = doc
+        .apply_changes(2, &changes, PositionEncoding::Utf8)
+        .expect("applies");
+    assert!(cache.follow(&applied));
+    let new_text = doc.text().to_string();
+    assert!(new_text.find("bus =").unwrap() < new_text.find("audit =").unwrap());
+    let tree = doc.tree().expect("parses").clone();
+    let (got, _) = incremental::analyze(&new_text, &tree, &settings, None, Some(&cache));
+    let want = incremental::analyze(&new_text, &tree, &settings, None, None).0;
+    assert!(got.incremental, "{:?}", got.full_reason);
+    assert_eq!(visible(&got.findings), visible(&want.findings));
+    assert_eq!(fixes(&got.findings), fixes(&before.findings));
+}
+
+/// A logger name bound to something else too is no logger to reuse: binding it again below
+/// renews the logging fixes of untouched functions.
+#[test]
+fn rebinding_a_logger_name_renews_the_logging_fixes() {
+    let text = "import logging\n\naudit = logging.getLogger(\"audit\")\nbus = logging.getLogger(\"bus\")\n\n\ndef f():\n    try:\n        pass\n    except Exception:\n        pass\n";
+    let settings = FileSettings::default();
+    let mut doc = Document::new(1, text);
+    let tree = doc.tree().expect("parses").clone();
+    let mut cache = incremental::analyze(text, &tree, &settings, None, None)
+        .1
+        .expect("a cache");
+    let change = TextChange {
+        range: Some((line_col(text, text.len()), line_col(text, text.len()))),
+        text: "audit = None\n".into(),
+    };
+    let applied = doc
+        .apply_changes(2, &[change], PositionEncoding::Utf8)
+        .expect("applies");
+    assert!(cache.follow(&applied));
+    let new_text = doc.text().to_string();
+    let tree = doc.tree().expect("parses").clone();
+    let got = incremental::analyze(&new_text, &tree, &settings, None, Some(&cache)).0;
+    let want = incremental::analyze(&new_text, &tree, &settings, None, None).0;
+    assert!(
+        format!("{:?}", want.findings).contains("bus.exception"),
+        "the full analysis no longer reuses `audit`"
+    );
+    assert_eq!(visible(&got.findings), visible(&want.findings));
+}

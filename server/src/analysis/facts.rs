@@ -132,12 +132,20 @@ impl FileFacts {
     /// The import bindings are not compared here: the incremental analysis compares them itself
     /// and re-reads what a changed binding can affect.
     pub fn same_as(&self, other: &FileFacts, logger_name: &str) -> bool {
+        // A name bound to something else as well as to a logger is no logger to reuse.
         let relevant_in = |facts: &FileFacts| -> Vec<(String, bool)> {
+            let loggers: HashSet<&str> = facts
+                .bound
+                .iter()
+                .filter(|(_, logger)| *logger)
+                .map(|(name, _)| name.as_str())
+                .collect();
             facts
                 .bound
                 .iter()
                 .filter(|(name, logger)| {
                     *logger
+                        || loggers.contains(name.as_str())
                         || name == logger_name
                         || crate::fix::imports::LOGGER_NAMES.contains(&name.as_str())
                 })

@@ -256,18 +256,21 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
         return None;
     }
     candidates.retain(|(_, end)| in_function || *end <= use_at);
-    // The configured name first, then the usual ones.
+    // The configured name first, then the usual ones, then by name: not by where they are bound,
+    // which an edit elsewhere can change without changing the file's facts (`FileFacts::bound`),
+    // and a fix kept from before the edit would name another logger than a new analysis.
     let configured = ctx.options().logger_name.as_str();
-    candidates.sort_by_key(|(name, _)| {
+    let rank = |name: &str| {
         if name == configured {
             0
         } else {
             LOGGER_NAMES
                 .iter()
-                .position(|n| n == name)
+                .position(|n| *n == name)
                 .map_or(usize::MAX, |p| p + 1)
         }
-    });
+    };
+    candidates.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
     if let Some((name, _)) = candidates.into_iter().next() {
         return Some((name, Vec::new()));
     }
