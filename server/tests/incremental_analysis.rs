@@ -463,30 +463,49 @@ fn an_edit_to_module_code_moves_flow_findings_in_the_statements_after_it() {
     }
 }
 
-/// Two loggers under names no setting prefers: a logging fix names the same one whatever order
-/// they are bound in, so moving one below the other (one change of two edits, facts unchanged)
-/// leaves the kept fixes of untouched functions right.
-#[test]
-fn moving_a_logger_below_another_keeps_the_logging_fixes_right() {
-    let text = "import logging\n\naudit = logging.getLogger(\"audit\")\nbus = logging.getLogger(\"bus\")\n\n\ndef f():\n    try:\n        pass\n    except Exception:\n        pass\n";
+/// Two loggers under names no setting prefers, and a function whose swallowed exception a fix
+/// logs with one of them.
+const TWO_LOGGERS: &str = "import logging\n\naudit = logging.getLogger(\"audit\")\nbus = logging.getLogger(\"bus\")\n\n\ndef f():\n    try:\n        pass\n    except Exception:\n        pass\n";
+
+/// Analyses `text`, applies `changes` as one version, and returns the first analysis and the
+/// incremental one after the changes, having checked that the latter equals a full analysis.
+fn analyse_around(
+    text: &str,
+    changes: &[TextChange],
+) -> (preflight::analysis::Analysis, preflight::analysis::Analysis) {
     let settings = FileSettings::default();
     let mut doc = Document::new(1, text);
     let tree = doc.tree().expect("parses").clone();
     let (before, cache) = incremental::analyze(text, &tree, &settings, None, None);
     let mut cache = cache.expect("a cache");
-    let fixes = |findings: &[Finding]| -> Vec<String> {
-        findings
-            .iter()
-            .filter_map(|f| f.fix.as_ref())
-            .flat_map(|fix| fix.edits.iter().map(|e| e.new_text.clone()))
-            .filter(|t| t.contains("exception"))
-            .collect()
-    };
-    assert!(
-        fixes(&before.findings).iter().any(|t| t.contains("audit.")),
-        "{:?}",
-        fixes(&before.findings)
-    );
+    let applied = doc
+        .apply_changes(2, changes, PositionEncoding::Utf8)
+        .expect("applies");
+    assert!(cache.follow(&applied));
+    let new_text = doc.text().to_string();
+    let tree = doc.tree().expect("parses").clone();
+    let got = incremental::analyze(&new_text, &tree, &settings, None, Some(&cache)).0;
+    let want = incremental::analyze(&new_text, &tree, &settings, None, None).0;
+    assert_eq!(visible(&got.findings), visible(&want.findings));
+    (before, got)
+}
+
+/// The texts the logging fixes insert.
+fn logging_fixes(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|fix| fix.edits.iter().map(|e| e.new_text.clone()))
+        .filter(|t| t.contains("exception"))
+        .collect()
+}
+
+/// A logging fix names the same logger whatever order the loggers are bound in, so moving one
+/// below the other (one change of two edits, facts unchanged) leaves the kept fixes of untouched
+/// functions right.
+#[test]
+fn moving_a_logger_below_another_keeps_the_logging_fixes_right() {
+    let text = TWO_LOGGERS;
     // Cut the `audit` line and paste it after the `bus` line, in one change.
     let line = "audit = logging.getLogger(\"audit\")\n";
     let start = text.find(line).unwrap();
@@ -501,46 +520,23 @@ fn moving_a_logger_below_another_keeps_the_logging_fixes_right() {
             text: String::new(),
         },
     ];
-    let applied = doc
-        .apply_changes(2, &changes, PositionEncoding::Utf8)
-        .expect("applies");
-    assert!(cache.follow(&applied));
-    let new_text = doc.text().to_string();
-    assert!(new_text.find("bus =").unwrap() < new_text.find("audit =").unwrap());
-    let tree = doc.tree().expect("parses").clone();
-    let (got, _) = incremental::analyze(&new_text, &tree, &settings, None, Some(&cache));
-    let want = incremental::analyze(&new_text, &tree, &settings, None, None).0;
+    let (before, got) = analyse_around(text, &changes);
     assert!(got.incremental, "{:?}", got.full_reason);
-    assert_eq!(visible(&got.findings), visible(&want.findings));
-    assert_eq!(fixes(&got.findings), fixes(&before.findings));
+    let fixes = logging_fixes(&before.findings);
+    assert!(fixes.iter().any(|t| t.contains("audit.")), "{fixes:?}");
+    assert_eq!(logging_fixes(&got.findings), fixes);
 }
 
 /// A logger name bound to something else too is no logger to reuse: binding it again below
 /// renews the logging fixes of untouched functions.
 #[test]
 fn rebinding_a_logger_name_renews_the_logging_fixes() {
-    let text = "import logging\n\naudit = logging.getLogger(\"audit\")\nbus = logging.getLogger(\"bus\")\n\n\ndef f():\n    try:\n        pass\n    except Exception:\n        pass\n";
-    let settings = FileSettings::default();
-    let mut doc = Document::new(1, text);
-    let tree = doc.tree().expect("parses").clone();
-    let mut cache = incremental::analyze(text, &tree, &settings, None, None)
-        .1
-        .expect("a cache");
+    let text = TWO_LOGGERS;
     let change = TextChange {
         range: Some((line_col(text, text.len()), line_col(text, text.len()))),
         text: "audit = None\n".into(),
     };
-    let applied = doc
-        .apply_changes(2, &[change], PositionEncoding::Utf8)
-        .expect("applies");
-    assert!(cache.follow(&applied));
-    let new_text = doc.text().to_string();
-    let tree = doc.tree().expect("parses").clone();
-    let got = incremental::analyze(&new_text, &tree, &settings, None, Some(&cache)).0;
-    let want = incremental::analyze(&new_text, &tree, &settings, None, None).0;
-    assert!(
-        format!("{:?}", want.findings).contains("bus.exception"),
-        "the full analysis no longer reuses `audit`"
-    );
-    assert_eq!(visible(&got.findings), visible(&want.findings));
+    let (_, got) = analyse_around(text, &[change]);
+    let fixes = logging_fixes(&got.findings);
+    assert!(fixes.iter().any(|t| t.contains("bus.")), "{fixes:?}");
 }
