@@ -23,7 +23,8 @@ pub static META: RuleMeta = RuleMeta {
 Finds SQL text built with an f-string, `%`, `.format()` or `+` with a non-literal part, that
 reaches `.execute(...)`, `.executemany(...)`, `sqlalchemy.text(...)`, `.raw(...)` or
 `.extra(...)` — directly or through a variable assigned in the same function. Only strings that
-start like SQL (`SELECT`, `INSERT`, `UPDATE`, `DELETE`, `WITH`, …) are considered.
+start like SQL (`SELECT`, `INSERT`, `UPDATE`, `DELETE`, `WITH`, …) are considered. A sink
+called inside a decorator is not followed.
 
 ## Why is this bad?
 Values formatted into SQL are code: a name like `x' OR '1'='1` reads every row, and

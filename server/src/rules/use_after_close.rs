@@ -25,9 +25,10 @@ between. Other attributes and methods (`resp.url`, `f.name`, `transport.get_extr
 `parser.get_data()`) read in-memory state that stays valid and are not reported. The seed case is a workbook read after `wb.close()`.
 
 To stay precise it only follows straight-line code: a close inside a branch, a use in another
-function, or anything after a `return`/`raise`/`break`/`continue` is not reported. Names bound to an
-imported module (`plt.close()`), `self` and `cls` are skipped, and so are uses inside assertions
-and `assertRaises`/`pytest.raises`, where tests check a closed object on purpose.
+function or in a decorator, or anything after a `return`/`raise`/`break`/`continue` is not
+reported. Names bound to an imported module (`plt.close()`), `self` and `cls` are skipped, and so
+are uses inside assertions and `assertRaises`/`pytest.raises`, where tests check a closed object
+on purpose.
 
 ## Why is this bad?
 Reading from a closed file, workbook, cursor or connection raises (`ValueError: I/O operation on
