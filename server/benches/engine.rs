@@ -14,7 +14,7 @@ use preflight::analysis::incremental::{self, Cache};
 use preflight::analysis::units::units;
 use preflight::analysis::{Context, FileSettings};
 use preflight::fix::apply::{fix_all, FixMode};
-use preflight::parse::parse_str;
+use preflight::parse::ModuleTree;
 use preflight::rules::registry;
 use preflight::text::document::Applied;
 use preflight::text::{Document, LineCol, PositionEncoding, TextChange};
@@ -157,10 +157,10 @@ fn source() -> String {
 fn bench(c: &mut Criterion) {
     let source = source();
     let settings = FileSettings::default();
-    let tree = parse_str(&source).unwrap();
+    let tree = ModuleTree::parse(&source, None).unwrap();
 
     c.bench_function("parse/20k lines", |b| {
-        b.iter(|| parse_str(black_box(&source)).unwrap())
+        b.iter(|| ModuleTree::parse(black_box(&source), None).unwrap())
     });
 
     let mut typist = Typist::new(&source);
@@ -200,7 +200,7 @@ fn bench(c: &mut Criterion) {
         },
     );
 
-    let all_units = units(tree.root_node());
+    let all_units = units(tree.roots());
     c.bench_function("analysis/facts/20k lines", |b| {
         b.iter(|| collect_all(&all_units, &source))
     });

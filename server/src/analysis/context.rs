@@ -5,7 +5,7 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 use super::facts::{self, walk_unit, FileFacts};
 use super::kinds::{Field, KindSet};
@@ -14,6 +14,7 @@ use super::semantic::{module_assignments, module_assignments_of, walk, Imports, 
 use super::settings::{FileSettings, RuleOptions};
 use super::units::{units, Unit};
 use super::web::{handler_kind_of, HandlerKind};
+use crate::parse::ModuleTree;
 
 static DEFAULT_SETTINGS: LazyLock<FileSettings> = LazyLock::new(FileSettings::default);
 
@@ -21,7 +22,7 @@ static DEFAULT_SETTINGS: LazyLock<FileSettings> = LazyLock::new(FileSettings::de
 /// the incremental analysis, which keeps them from one version to the next.
 pub struct Context<'a> {
     pub source: &'a str,
-    pub tree: &'a Tree,
+    pub tree: &'a ModuleTree,
     pub settings: &'a FileSettings,
     given_facts: Option<&'a FileFacts>,
     facts: OnceCell<FileFacts>,
@@ -52,12 +53,16 @@ pub struct ResolvedCall<'a> {
 
 impl<'a> Context<'a> {
     /// Wraps a source and its tree, with the default settings.
-    pub fn new(source: &'a str, tree: &'a Tree) -> Self {
+    pub fn new(source: &'a str, tree: &'a ModuleTree) -> Self {
         Self::with_settings(source, tree, &DEFAULT_SETTINGS)
     }
 
     /// Wraps a source and its tree, with the file's settings.
-    pub fn with_settings(source: &'a str, tree: &'a Tree, settings: &'a FileSettings) -> Self {
+    pub fn with_settings(
+        source: &'a str,
+        tree: &'a ModuleTree,
+        settings: &'a FileSettings,
+    ) -> Self {
         Context {
             source,
             tree,
@@ -76,7 +81,7 @@ impl<'a> Context<'a> {
     /// A context whose facts are already known, analysing only `region` (or the whole file).
     pub fn with_facts(
         source: &'a str,
-        tree: &'a Tree,
+        tree: &'a ModuleTree,
         settings: &'a FileSettings,
         facts: &'a FileFacts,
         region: Option<Vec<Unit<'a>>>,
@@ -101,7 +106,7 @@ impl<'a> Context<'a> {
             Some(f) => f,
             None => self
                 .facts
-                .get_or_init(|| facts::collect_all(&units(self.root()), self.source).1),
+                .get_or_init(|| facts::collect_all(&units(self.roots()), self.source).1),
         }
     }
 
@@ -123,20 +128,24 @@ impl<'a> Context<'a> {
         let nodes = self.nodes.get_or_init(|| {
             let mut nodes = Vec::new();
             match &self.region {
-                None => walk(self.root(), |n| {
-                    if n.is_named() {
-                        nodes.push((n, n.kind_id()))
+                None => {
+                    for root in self.roots() {
+                        walk(root, |n| {
+                            if n.is_named() {
+                                nodes.push((n, n.kind_id()))
+                            }
+                        })
                     }
-                }),
+                }
                 Some(units) => {
                     // The module and the bodies of top-level classes stand for the flows across
                     // their statements, which rules read like a function body; they are not
                     // inside any unit.
                     if self.module_code {
-                        let root = self.root();
-                        nodes.push((root, root.kind_id()));
-                        let mut cursor = root.walk();
-                        for statement in root.named_children(&mut cursor) {
+                        for root in self.roots() {
+                            nodes.push((root, root.kind_id()));
+                        }
+                        for statement in self.tree.statements().filter(|s| s.is_named()) {
                             let class = if statement.kind() == "decorated_definition" {
                                 statement.field("definition")
                             } else {
@@ -173,10 +182,11 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The nodes whose subtrees are under analysis: the module, or the units an edit touched.
+    /// The nodes whose subtrees are under analysis: the module's pieces, or the units an edit
+    /// touched.
     pub fn region_roots(&self) -> Vec<Node<'a>> {
         match &self.region {
-            None => vec![self.root()],
+            None => self.roots().collect(),
             Some(units) => units.iter().map(|u| u.node).collect(),
         }
     }
@@ -184,9 +194,8 @@ impl<'a> Context<'a> {
     /// The module-level `name = value` assignments under analysis: all of them, or after an edit
     /// those among the units it touched. Rules about settings (`DEBUG = True`) start here.
     pub fn module_assignments(&self) -> Vec<ModuleAssignment<'a>> {
-        let root = self.root();
         match &self.region {
-            None => module_assignments(root),
+            None => module_assignments(self.roots()),
             Some(units) => {
                 module_assignments_of(units.iter().filter(|u| u.top_level).map(|u| u.node))
             }
@@ -216,9 +225,29 @@ impl<'a> Context<'a> {
         &self.settings.options
     }
 
-    /// The module node.
-    pub fn root(&self) -> Node<'a> {
-        self.tree.root_node()
+    /// The roots of the module's pieces, in document order: each top-level statement is a child
+    /// of one (a module node, or `ERROR` for a statement too broken to parse). Rules that read the
+    /// module as a block of statements read them all.
+    pub fn roots(&self) -> impl Iterator<Item = Node<'a>> + Clone + 'a {
+        self.tree.roots()
+    }
+
+    /// The top-level statements (and comments), in document order.
+    pub fn statements(&self) -> impl Iterator<Item = Node<'a>> + 'a {
+        self.tree.statements()
+    }
+
+    /// The root of the piece holding `byte`: where to look for the node at a position.
+    pub fn root_at(&self, byte: usize) -> Option<Node<'a>> {
+        self.tree.root_at(byte)
+    }
+
+    /// Calls `f` on every node of the file in document order, the root of each piece included
+    /// (the whole file, whatever part is under analysis).
+    pub fn walk_module(&self, mut f: impl FnMut(Node<'a>)) {
+        for root in self.roots() {
+            walk(root, &mut f);
+        }
     }
 
     /// The source text of a node (empty if the tree and text ever disagreed, rather than panicking).

@@ -546,11 +546,10 @@ pub fn collect_with(unit: &Unit, source: &str, facts: &FileFacts) -> UnitData {
 mod tests {
     use super::*;
     use crate::analysis::units::units;
-    use crate::parse::parse_str;
 
     fn facts(src: &str) -> FileFacts {
-        let tree = parse_str(src).unwrap();
-        collect_all(&units(tree.root_node()), src).1
+        let tree = crate::parse::ModuleTree::parse(src, None).unwrap();
+        collect_all(&units(tree.roots()), src).1
     }
 
     #[test]

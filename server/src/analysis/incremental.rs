@@ -23,7 +23,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tree_sitter::Tree;
+use crate::parse::ModuleTree;
 
 use super::facts::{self, FileFacts, UnitData, UnitFacts};
 use super::kinds::KindSet;
@@ -41,9 +41,9 @@ pub struct Cache {
     facts: FileFacts,
     /// [`Head`] of the text.
     head: Head,
-    /// The kind id of the root: tree-sitter makes it `ERROR` when the file does not parse as a
-    /// module, and then no statement is at module level.
-    root_kind: u16,
+    /// Whether every piece's root is a module: tree-sitter makes one `ERROR` when its statement
+    /// does not parse as one, and then no statement of it is at module level.
+    modules: bool,
     units: Vec<CachedUnit>,
     /// The questions rules asked about the imports as a whole since the last full analysis: the
     /// findings kept from then on rest on their answers.
@@ -133,6 +133,13 @@ impl Cache {
     }
 }
 
+/// Whether the root of every piece is a module node.
+fn all_modules(tree: &ModuleTree) -> bool {
+    static MODULE: std::sync::LazyLock<KindSet> =
+        std::sync::LazyLock::new(|| KindSet::of(&["module"]));
+    tree.roots().all(|r| MODULE.contains(r))
+}
+
 /// Where the line holding the byte before `end` ends: the offset of its line break, or the end of
 /// the text.
 fn last_line_end(source: &str, end: usize) -> usize {
@@ -180,12 +187,12 @@ fn shift_unit(unit: &mut CachedUnit, edit: &ByteEdit) -> bool {
 /// for the next one (none if rules were skipped for time).
 pub fn analyze(
     source: &str,
-    tree: &Tree,
+    tree: &ModuleTree,
     settings: &FileSettings,
     deadline: Option<Instant>,
     previous: Option<&Cache>,
 ) -> (Analysis, Option<Cache>) {
-    let units = units(tree.root_node());
+    let units = units(tree.roots());
     let reason = match previous {
         Some(previous) if &previous.settings == settings => {
             match try_incremental(source, tree, settings, deadline, previous, &units) {
@@ -302,7 +309,7 @@ struct RuleFindings {
 
 fn full(
     source: &str,
-    tree: &Tree,
+    tree: &ModuleTree,
     settings: &FileSettings,
     deadline: Option<Instant>,
     units: &[Unit],
@@ -328,7 +335,7 @@ fn full(
         settings: settings.clone(),
         facts: facts.clone(),
         head: Head::of(units, source),
-        root_kind: tree.root_node().kind_id(),
+        modules: all_modules(tree),
         probes: ctx.import_probes(),
         units: units
             .iter()
@@ -365,7 +372,7 @@ static COMMENT: std::sync::LazyLock<KindSet> =
 
 fn try_incremental(
     source: &str,
-    tree: &Tree,
+    tree: &ModuleTree,
     settings: &FileSettings,
     deadline: Option<Instant>,
     previous: &Cache,
@@ -405,10 +412,10 @@ fn try_incremental(
             }
         }
     }
-    // When the file does not parse as a module at all, error recovery regroups statements from
-    // one keystroke to the next in ways no unit boundary follows.
-    if tree.root_node().kind() != "module" || tree.root_node().kind_id() != previous.root_kind {
-        return Err("the file does not parse as a module");
+    // When a piece does not parse as a module at all, error recovery regroups its statements
+    // from one keystroke to the next in ways no unit boundary follows.
+    if !all_modules(tree) || !previous.modules {
+        return Err("a statement does not parse as a module");
     }
     unpair_class_bodies(units, &mut paired);
     let logger_name = settings.options.logger_name.as_str();
@@ -536,7 +543,7 @@ fn try_incremental(
         settings: settings.clone(),
         facts: facts.clone().into_owned(),
         head,
-        root_kind: previous.root_kind,
+        modules: true,
         probes: previous
             .probes
             .iter()
@@ -816,8 +823,8 @@ mod tests {
     #[test]
     fn a_name_is_found_wherever_it_may_be_its_own_token() {
         let source = "a = r.get(u)\nb = xr.get(u)\nc = 1r\nd = 😀r\ne = rx\nf = 0xfr\n";
-        let tree = crate::parse::parse_str(source).expect("parses");
-        let units = units(tree.root_node());
+        let tree = ModuleTree::parse(source, None).expect("parses");
+        let units = units(tree.roots());
         // `r` alone, after a number (`1r`, `0xfr`: two tokens) and after an emoji; not inside
         // the identifiers `xr` and `rx`.
         assert_eq!(units_naming(source, &units, &["r"]), [0, 2, 3, 5]);

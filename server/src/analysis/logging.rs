@@ -75,14 +75,13 @@ pub fn is_logging_call(ctx: &Context, call: Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::semantic::walk;
-    use crate::parse::parse_str;
+    use crate::parse::ModuleTree;
 
     fn logging_calls(src: &str) -> Vec<String> {
-        let tree = parse_str(src).unwrap();
+        let tree = ModuleTree::parse(src, None).unwrap();
         let ctx = Context::new(src, &tree);
         let mut out = Vec::new();
-        walk(ctx.root(), |n| {
+        ctx.walk_module(|n| {
             if n.kind() == "call" && is_logging_call(&ctx, n) {
                 out.push(ctx.text(n).to_string());
             }

@@ -20,7 +20,7 @@ pub mod web;
 
 use std::time::Instant;
 
-use tree_sitter::Tree;
+use crate::parse::ModuleTree;
 
 pub use context::Context;
 pub use finding::{Edit, Finding, Fix, Safety, Severity};
@@ -30,7 +30,7 @@ pub use settings::{FileSettings, RuleOptions};
 ///
 /// Each rule runs isolated: a rule that panics is logged with its code and skipped, so one bug can
 /// never hide the findings of the others or take down the server.
-pub fn analyze(source: &str, tree: &Tree) -> Vec<Finding> {
+pub fn analyze(source: &str, tree: &ModuleTree) -> Vec<Finding> {
     analyze_until(source, tree, &FileSettings::default(), None).findings
 }
 
@@ -50,7 +50,7 @@ pub struct Analysis {
 /// cannot hold a worker for long; the rules that did not run are reported.
 pub fn analyze_until(
     source: &str,
-    tree: &Tree,
+    tree: &ModuleTree,
     settings: &FileSettings,
     deadline: Option<Instant>,
 ) -> Analysis {
@@ -67,7 +67,7 @@ pub fn analyze_str_with(
     source: &str,
     settings: &FileSettings,
 ) -> Result<Vec<Finding>, crate::parse::ParseError> {
-    let tree = crate::parse::parse_str(source)?;
+    let tree = ModuleTree::parse(source, None)?;
     Ok(analyze_until(source, &tree, settings, None).findings)
 }
 
@@ -79,7 +79,7 @@ mod tests {
     #[test]
     fn a_passed_deadline_skips_the_remaining_rules_and_names_them() {
         let source = "import requests\nrequests.get(u)\n";
-        let tree = crate::parse::parse_str(source).unwrap();
+        let tree = ModuleTree::parse(source, None).unwrap();
         let past = Instant::now() - std::time::Duration::from_millis(1);
         let cut = analyze_until(source, &tree, &FileSettings::default(), Some(past));
         assert!(cut.findings.is_empty());

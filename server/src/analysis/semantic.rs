@@ -299,9 +299,13 @@ pub struct ModuleAssignment<'t> {
 }
 
 /// Every top-level assignment to a plain name, in order (`x = 1`, not `a.b = 1` or `x: int`).
-pub fn module_assignments(root: Node<'_>) -> Vec<ModuleAssignment<'_>> {
-    let mut cursor = root.walk();
-    module_assignments_of(root.named_children(&mut cursor))
+pub fn module_assignments<'t>(
+    roots: impl IntoIterator<Item = Node<'t>>,
+) -> Vec<ModuleAssignment<'t>> {
+    module_assignments_of(roots.into_iter().flat_map(|root| {
+        let mut cursor = root.walk();
+        root.named_children(&mut cursor).collect::<Vec<_>>()
+    }))
 }
 
 /// The `name = value` assignments among the given module-level statements.
@@ -465,10 +469,11 @@ mod tests {
     }
 
     fn resolve_first_call(src: &str) -> Option<String> {
-        let tree = parse_str(src).unwrap();
-        let imports = crate::analysis::Context::new(src, &tree).imports().clone();
+        let tree = crate::parse::ModuleTree::parse(src, None).unwrap();
+        let ctx = crate::analysis::Context::new(src, &tree);
+        let imports = ctx.imports().clone();
         let mut result = None;
-        walk(tree.root_node(), |n| {
+        ctx.walk_module(|n| {
             if n.kind() == "call" && result.is_none() {
                 result = imports.resolve(n.field("function").unwrap(), src);
             }
@@ -479,7 +484,7 @@ mod tests {
     #[test]
     fn may_resolve_to_needs_an_import_at_or_above_a_target() {
         let imports = |src: &str| {
-            let tree = parse_str(src).unwrap();
+            let tree = crate::parse::ModuleTree::parse(src, None).unwrap();
             crate::analysis::Context::new(src, &tree).imports().clone()
         };
         let targets = &["flask_cors.CORS", "sqlalchemy.sql.text"];

@@ -127,7 +127,7 @@ fn parse_comment(text: &str, start: usize, line: usize, out: &mut Vec<Directive>
 /// Every suppression directive in the file.
 pub fn directives(ctx: &Context) -> Vec<Directive> {
     let mut comments = Vec::new();
-    super::semantic::walk(ctx.root(), |n| {
+    ctx.walk_module(|n| {
         if n.kind() == "comment" {
             comments.push(n.byte_range());
         }
@@ -163,9 +163,10 @@ pub fn suppression_line(ctx: &Context, byte: usize) -> usize {
     for _ in 0..10_000 {
         let end = line_end(ctx.source, line);
         // A string token that starts before the line end and goes on after it.
+        let before = end.saturating_sub(1);
         let mut node = ctx
-            .root()
-            .descendant_for_byte_range(end.saturating_sub(1), end);
+            .root_at(before)
+            .and_then(|root| root.descendant_for_byte_range(before, end));
         let mut string_end = None;
         while let Some(n) = node {
             if n.kind() == "string" && n.start_byte() < end && n.end_byte() > end {
@@ -335,7 +336,7 @@ mod tests {
     use super::*;
     use crate::analysis::analyze_str;
     use crate::fix::apply::apply_edits;
-    use crate::parse::parse_str;
+    use crate::parse::ModuleTree;
 
     fn codes(src: &str) -> Vec<&'static str> {
         analyze_str(src)
@@ -422,7 +423,7 @@ mod tests {
     }
 
     fn ignore(src: &str) -> String {
-        let tree = parse_str(src).unwrap();
+        let tree = ModuleTree::parse(src, None).unwrap();
         let ctx = Context::new(src, &tree);
         let finding = analyze_str(src)
             .unwrap()

@@ -54,14 +54,17 @@ impl Unit<'_> {
     }
 }
 
-/// The units of a module, in document order.
-pub fn units(root: Node<'_>) -> Vec<Unit<'_>> {
+/// The units of a module, in document order, from the roots of its pieces (see
+/// [`crate::parse::ModuleTree::roots`]).
+pub fn units<'t>(roots: impl IntoIterator<Item = Node<'t>>) -> Vec<Unit<'t>> {
     let mut out = Vec::new();
-    let mut cursor = root.walk();
-    // One cursor for the bodies of all classes: creating one allocates.
-    let mut body_cursor = root.walk();
-    for statement in root.children(&mut cursor) {
-        push_statement(statement, Some(&mut body_cursor), &mut out);
+    for root in roots {
+        let mut cursor = root.walk();
+        // One cursor for the bodies of all classes of the piece: creating one allocates.
+        let mut body_cursor = root.walk();
+        for statement in root.children(&mut cursor) {
+            push_statement(statement, Some(&mut body_cursor), &mut out);
+        }
     }
     out
 }
@@ -146,7 +149,7 @@ mod tests {
     fn classes_split_into_header_and_body_statements() {
         let src = "import os\n\n@dataclass\nclass A(B):\n    x = 1\n\n    def f(self):\n        pass\n    # end\n\ndef g():\n    pass\n";
         let tree = parse_str(src).unwrap();
-        let got: Vec<(UnitKind, &str)> = units(tree.root_node())
+        let got: Vec<(UnitKind, &str)> = units([tree.root_node()])
             .iter()
             .map(|u| (u.kind, &src[u.range()]))
             .collect();
@@ -161,7 +164,10 @@ mod tests {
                 (UnitKind::Def, "def g():\n    pass"),
             ]
         );
-        let ranges: Vec<_> = units(tree.root_node()).iter().map(|u| u.range()).collect();
+        let ranges: Vec<_> = units([tree.root_node()])
+            .iter()
+            .map(|u| u.range())
+            .collect();
         assert_eq!(unit_index(&ranges, 0), 0);
         assert_eq!(
             unit_index(&ranges, 9),

@@ -194,13 +194,13 @@ fn is_django_view(function: Node, source: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_str;
+    use crate::parse::ModuleTree;
 
     fn facts(src: &str) -> (usize, bool, bool) {
-        let tree = parse_str(src).unwrap();
+        let tree = ModuleTree::parse(src, None).unwrap();
         let ctx = Context::new(src, &tree);
         let mut handlers = 0;
-        crate::analysis::semantic::walk(ctx.root(), |n| {
+        ctx.walk_module(|n| {
             handlers += usize::from(ctx.handler_kind(n).is_some());
         });
         (

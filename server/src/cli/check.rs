@@ -4,8 +4,8 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::parse::ModuleTree;
 use rayon::prelude::*;
-use tree_sitter::Tree;
 
 use super::cache::CheckCache;
 use super::output::{self, FileReport};
@@ -97,7 +97,7 @@ pub fn analyse_file<T: Default>(
     fix: bool,
     settings: &FileSettings,
     cache: Option<&CheckCache>,
-    inspect: &(impl Fn(&str, &Tree) -> T + Sync),
+    inspect: &(impl Fn(&str, &ModuleTree) -> T + Sync),
 ) -> Outcome<T> {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -134,7 +134,7 @@ pub fn analyse_file<T: Default>(
     }
     // A panic outside the per-rule guard (in the parser, say) must not end the whole run.
     let analysed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        crate::parse::parse_str(&source).map(|tree| {
+        crate::parse::ModuleTree::parse(&source, None).map(|tree| {
             let findings = analysis::analyze_until(&source, &tree, settings, None).findings;
             (findings, inspect(&source, &tree))
         })

@@ -45,15 +45,14 @@ pub fn add_keyword_argument(ctx: &Context, call: Node, argument: &str) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::semantic::walk;
     use crate::fix::apply::apply_edits;
-    use crate::parse::parse_str;
+    use crate::parse::ModuleTree;
 
     fn add(src: &str) -> String {
-        let tree = parse_str(src).unwrap();
+        let tree = ModuleTree::parse(src, None).unwrap();
         let ctx = Context::new(src, &tree);
         let mut call = None;
-        walk(tree.root_node(), |n| {
+        ctx.walk_module(|n| {
             if n.kind() == "call" && call.is_none() {
                 call = Some(n);
             }

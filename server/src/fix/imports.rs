@@ -31,12 +31,10 @@ struct Header<'t> {
 }
 
 fn header<'t>(ctx: &Context<'t>) -> Header<'t> {
-    let root = ctx.root();
-    let mut cursor = root.walk();
     let mut after_preamble = 0;
     let mut imports = Vec::new();
     let mut seen_statement = false;
-    for (index, child) in root.named_children(&mut cursor).enumerate() {
+    for (index, child) in ctx.statements().filter(|s| s.is_named()).enumerate() {
         match child.kind() {
             "comment" => {
                 // Comments at the very top (shebang, encoding, licence) stay above what we insert.
@@ -209,9 +207,10 @@ fn insert_after_line(source: &str, byte: usize, text: String) -> Edit {
 ///
 /// Returns `None` when no logger can be added safely (the name `logger` is taken by something else).
 pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)> {
-    let root = ctx.root();
     let in_function = {
-        let mut node = root.descendant_for_byte_range(use_at, use_at);
+        let mut node = ctx
+            .root_at(use_at)
+            .and_then(|root| root.descendant_for_byte_range(use_at, use_at));
         let mut found = false;
         while let Some(n) = node {
             if n.kind() == "function_definition" {
@@ -229,7 +228,7 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
         name: left,
         value: right,
         ..
-    } in module_assignments(root)
+    } in module_assignments(ctx.roots())
     {
         let is_factory = right.kind() == "call"
             && right
@@ -330,11 +329,11 @@ pub fn ensure_logger(ctx: &Context, use_at: usize) -> Option<(String, Vec<Edit>)
 mod tests {
     use super::*;
     use crate::fix::apply::apply_edits;
-    use crate::parse::parse_str;
+    use crate::parse::ModuleTree;
 
     /// The text after ensuring a logger usable at the first `pass`, and the logger's name.
     fn with_logger(src: &str) -> Option<(String, String)> {
-        let tree = parse_str(src).unwrap();
+        let tree = ModuleTree::parse(src, None).unwrap();
         let ctx = Context::new(src, &tree);
         let at = src.find("pass").unwrap();
         let (name, edits) = ensure_logger(&ctx, at)?;

@@ -776,7 +776,7 @@ impl LanguageServer for Backend {
                 .filter(|f| f.rule.code != "PF001")
                 .collect();
             if !ignorable.is_empty() {
-                if let Ok(tree) = crate::parse::parse_str(&analysis.text) {
+                if let Ok(tree) = crate::parse::ModuleTree::parse(&analysis.text, None) {
                     let ctx = crate::analysis::Context::new(&analysis.text, &tree);
                     for f in ignorable {
                         if let Some(edit) = suppression::ignore_edit(&ctx, f) {

@@ -44,7 +44,7 @@ pub struct Snapshot {
     pub version: i32,
     pub text: Arc<str>,
     /// `None` when the document is skipped (too large, or its parse timed out).
-    pub tree: Option<tree_sitter::Tree>,
+    pub tree: Option<crate::parse::ModuleTree>,
     pub skipped: Option<crate::text::document::Skipped>,
     pub cache: Option<Arc<Cache>>,
 }
@@ -52,7 +52,7 @@ pub struct Snapshot {
 impl Store {
     /// The current text and tree of a document.
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let mut entry = self.docs.get_mut(uri)?;
+        let entry = self.docs.get(uri)?;
         let text = entry.doc.text();
         Some(Snapshot {
             version: entry.doc.version,

@@ -5,7 +5,7 @@ use tree_sitter::Node;
 use super::RuleMeta;
 use crate::analysis::kinds::Field;
 use crate::analysis::scope::{enclosing_function, walk_up_same_scope};
-use crate::analysis::semantic::{module_assignments, walk};
+use crate::analysis::semantic::module_assignments;
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -111,14 +111,14 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if !ctx.web().serves_requests() {
         return;
     }
-    for assignment in module_assignments(ctx.root()) {
+    for assignment in module_assignments(ctx.roots()) {
         let name = ctx.text(assignment.name);
         let lower = name.to_ascii_lowercase();
         if !STATE_WORDS.iter().any(|w| lower.contains(w)) || !is_container(ctx, assignment.value) {
             continue;
         }
         let mut mutated_in_handler = false;
-        walk(ctx.root(), |node| {
+        ctx.walk_module(|node| {
             if mutated_in_handler || !mutates(ctx, node, name) {
                 return;
             }

@@ -255,7 +255,6 @@ fn check_middleware(ctx: &Context, meta: &'static RuleMeta, call: Node, out: &mu
 }
 
 fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    let root = ctx.root();
     for ModuleAssignment {
         assignment: assign,
         name: left,
@@ -267,8 +266,7 @@ fn check_django(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) 
             continue;
         }
         // The other settings are read from the whole module, whatever part is under analysis.
-        let mut cursor = root.walk();
-        let statements: Vec<Node> = root.named_children(&mut cursor).collect();
+        let statements: Vec<Node> = ctx.statements().filter(|s| s.is_named()).collect();
         let lists_origins = statements.iter().any(|s| {
             let text = ctx.text(*s);
             text.starts_with("CORS_ALLOWED_ORIGINS") || text.starts_with("CORS_ORIGIN_WHITELIST")

@@ -325,60 +325,67 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             None,
         ));
     };
+    // The module's scope is the roots of all its pieces (one per top-level statement), walked in
+    // order as one body when its first module node comes up.
+    let first_module = ctx.roots().find(|r| r.kind() == "module");
     ctx.walk(&["function_definition", "module"], |scope| {
-        let Some(body) = (if scope.kind() == "module" {
-            Some(scope)
+        let bodies: Vec<Node> = if scope.kind() == "module" {
+            if Some(scope) != first_module {
+                return;
+            }
+            ctx.roots().collect()
         } else {
-            scope.field("body")
-        }) else {
-            return;
+            scope.field("body").into_iter().collect()
         };
-        if !may_hold_sink(body) {
+        if !bodies.iter().any(|body| may_hold_sink(*body)) {
             return;
         }
         // Names assigned built SQL in this scope (reassignments with safe values clear them).
         let mut built: HashMap<&str, bool> = HashMap::new();
-        walk_same_scope(body, &mut |n| match n.kind() {
-            _ if !FLOW_KINDS.contains(n) => {}
-            "assignment" => {
-                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
-                    if left.kind() == "identifier" {
-                        let entry = built.entry(ctx.text(left)).or_insert(false);
-                        *entry |= is_built_sql(ctx, right) && !ctx.text(right).contains("quote");
+        for body in bodies {
+            walk_same_scope(body, &mut |n| match n.kind() {
+                _ if !FLOW_KINDS.contains(n) => {}
+                "assignment" => {
+                    if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
+                        if left.kind() == "identifier" {
+                            let entry = built.entry(ctx.text(left)).or_insert(false);
+                            *entry |=
+                                is_built_sql(ctx, right) && !ctx.text(right).contains("quote");
+                        }
                     }
                 }
-            }
-            "augmented_assignment" => {
-                if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
-                    if left.kind() == "identifier"
-                        && built.contains_key(ctx.text(left))
-                        && !matches!(right.kind(), "string")
+                "augmented_assignment" => {
+                    if let (Some(left), Some(right)) = (n.field("left"), n.field("right")) {
+                        if left.kind() == "identifier"
+                            && built.contains_key(ctx.text(left))
+                            && !matches!(right.kind(), "string")
+                        {
+                            built.insert(ctx.text(left), true);
+                        }
+                    }
+                }
+                // Not in a decorator: it runs where its definition stands, but the analysis of an
+                // edit files what is found there with the definition, which module code does not
+                // re-analyse (as for `PF401`).
+                "call" if is_sink(ctx, n) && !in_decorator(n, body) => {
+                    let args = CallArgs::of(n, ctx.source);
+                    let Some(first) = args.positional.first().copied() else {
+                        return;
+                    };
+                    // Identifiers passed through the driver's quoting (`quote_name(table)`) are not
+                    // injectable; values never go through it.
+                    if ctx.text(first).contains("quote") {
+                        return;
+                    }
+                    if is_built_sql(ctx, first)
+                        || (first.kind() == "identifier"
+                            && built.get(ctx.text(first)).copied().unwrap_or(false))
                     {
-                        built.insert(ctx.text(left), true);
+                        report(first);
                     }
                 }
-            }
-            // Not in a decorator: it runs where its definition stands, but the analysis of an
-            // edit files what is found there with the definition, which module code does not
-            // re-analyse (as for `PF401`).
-            "call" if is_sink(ctx, n) && !in_decorator(n, body) => {
-                let args = CallArgs::of(n, ctx.source);
-                let Some(first) = args.positional.first().copied() else {
-                    return;
-                };
-                // Identifiers passed through the driver's quoting (`quote_name(table)`) are not
-                // injectable; values never go through it.
-                if ctx.text(first).contains("quote") {
-                    return;
-                }
-                if is_built_sql(ctx, first)
-                    || (first.kind() == "identifier"
-                        && built.get(ctx.text(first)).copied().unwrap_or(false))
-                {
-                    report(first);
-                }
-            }
-            _ => {}
-        });
+                _ => {}
+            });
+        }
     });
 }

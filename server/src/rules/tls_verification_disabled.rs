@@ -179,8 +179,8 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     });
     // Only the findings outside an opt-out switch are reported (checked once per finding, not per node).
     out.extend(found.into_iter().filter(|f| {
-        ctx.root()
-            .descendant_for_byte_range(f.range.start, f.range.end)
+        ctx.root_at(f.range.start)
+            .and_then(|root| root.descendant_for_byte_range(f.range.start, f.range.end))
             .is_none_or(|n| !behind_verification_switch(ctx, n))
     }));
 }

@@ -266,10 +266,17 @@ fn ends_flow(stmt: Node) -> bool {
 /// Checks one block (or the module body).
 fn check_block(ctx: &Context, meta: &'static RuleMeta, block: Node, out: &mut Vec<Finding>) {
     let mut cursor = block.walk();
-    let statements: Vec<Node> = block
-        .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
-        .collect();
+    check_statements(ctx, meta, block.named_children(&mut cursor), out);
+}
+
+/// Checks a sequence of statements that run one after the other (a block, or the module's).
+fn check_statements<'t>(
+    ctx: &Context,
+    meta: &'static RuleMeta,
+    statements: impl Iterator<Item = Node<'t>>,
+    out: &mut Vec<Finding>,
+) {
+    let statements: Vec<Node> = statements.filter(|n| n.kind() != "comment").collect();
     for (i, stmt) in statements.iter().enumerate() {
         let Some(object) = closed_name(*stmt, ctx) else {
             continue;
@@ -351,7 +358,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         return;
     }
     if ctx.covers_module_code() {
-        check_block(ctx, meta, ctx.root(), out);
+        check_statements(ctx, meta, ctx.statements().filter(|s| s.is_named()), out);
     }
     ctx.walk(&["block"], |n| check_block(ctx, meta, n, out));
 }

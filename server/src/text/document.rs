@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ropey::Rope;
-use tree_sitter::{InputEdit, Tree};
+use tree_sitter::InputEdit;
 
 use super::position::{self, LineCol, PositionEncoding, PositionError};
-use crate::parse;
+use crate::parse::ModuleTree;
 
 /// One content change as the client sends it: a range to replace, or the whole text when `range` is `None`.
 #[derive(Debug, Clone)]
@@ -81,16 +81,26 @@ impl std::fmt::Display for Skipped {
     }
 }
 
-/// Parses within the limits; `Err` says why there is no tree.
-fn parse_limited(rope: &Rope, old: Option<&Tree>, limits: Limits) -> Result<Tree, Skipped> {
-    if rope.len_bytes() > limits.max_bytes {
+/// Parses within the limits, reusing `old` (with the edits that led from its text to `text`);
+/// `Err` says why there is no tree. With the tree come the byte ranges whose syntax changed beyond
+/// the edited bytes (none after a parse from scratch).
+fn parse_limited(
+    text: &str,
+    old: Option<(&ModuleTree, &[InputEdit])>,
+    limits: Limits,
+) -> Result<(ModuleTree, Vec<std::ops::Range<usize>>), Skipped> {
+    if text.len() > limits.max_bytes {
         return Err(Skipped::TooLarge {
-            bytes: rope.len_bytes(),
+            bytes: text.len(),
             limit: limits.max_bytes,
         });
     }
-    let deadline = Instant::now() + limits.parse_budget;
-    parse::parse_rope_until(rope, old, deadline).map_err(|_| Skipped::ParseTimedOut {
+    let deadline = Some(Instant::now() + limits.parse_budget);
+    let parsed = match old {
+        Some((tree, edits)) => tree.reparse(edits, text, deadline),
+        None => ModuleTree::parse(text, deadline).map(|tree| (tree, Vec::new())),
+    };
+    parsed.map_err(|_| Skipped::ParseTimedOut {
         budget: limits.parse_budget,
     })
 }
@@ -103,11 +113,12 @@ fn parse_limited(rope: &Rope, old: Option<&Tree>, limits: Limits) -> Result<Tree
 pub struct Document {
     pub version: i32,
     pub rope: Rope,
-    tree: Option<Tree>,
+    tree: Option<ModuleTree>,
     skipped: Option<Skipped>,
     limits: Limits,
-    /// The text as one string, shared with analyses running on other threads; rebuilt lazily after edits.
-    text: Option<Arc<str>>,
+    /// The text as one string, shared with analyses running on other threads (the split into
+    /// statements reads it too, so it is built on every edit).
+    text: Arc<str>,
 }
 
 impl Document {
@@ -119,8 +130,8 @@ impl Document {
     /// Creates a document from its full text.
     pub fn with_limits(version: i32, text: &str, limits: Limits) -> Self {
         let rope = Rope::from_str(text);
-        let (tree, skipped) = match parse_limited(&rope, None, limits) {
-            Ok(tree) => (Some(tree), None),
+        let (tree, skipped) = match parse_limited(text, None, limits) {
+            Ok((tree, _)) => (Some(tree), None),
             Err(why) => (None, Some(why)),
         };
         Document {
@@ -129,12 +140,12 @@ impl Document {
             tree,
             skipped,
             limits,
-            text: Some(Arc::from(text)),
+            text: Arc::from(text),
         }
     }
 
     /// The syntax tree of the current text, unless the document was skipped.
-    pub fn tree(&self) -> Option<&Tree> {
+    pub fn tree(&self) -> Option<&ModuleTree> {
         self.tree.as_ref()
     }
 
@@ -144,13 +155,8 @@ impl Document {
     }
 
     /// The whole text as a shared string.
-    pub fn text(&mut self) -> Arc<str> {
-        if let Some(text) = &self.text {
-            return text.clone();
-        }
-        let text: Arc<str> = Arc::from(self.rope.to_string());
-        self.text = Some(text.clone());
-        text
+    pub fn text(&self) -> Arc<str> {
+        self.text.clone()
     }
 
     /// Applies a batch of changes in order, then reparses incrementally.
@@ -163,11 +169,12 @@ impl Document {
         changes: &[TextChange],
         enc: PositionEncoding,
     ) -> Result<Applied, EditError> {
-        // Ropes and trees are reference-counted, so the copy that makes this transactional is cheap.
+        // Ropes are reference-counted, so the copy that makes this transactional is cheap; the
+        // tree is only read until the new one replaces it.
         let mut rope = self.rope.clone();
-        let mut tree = self.tree.clone();
-        let mut whole_text_replaced = tree.is_none();
+        let mut whole_text_replaced = self.tree.is_none();
         let mut edits = Vec::new();
+        let mut tree_edits = Vec::new();
         for change in changes {
             match change.range {
                 None => {
@@ -188,29 +195,20 @@ impl Document {
                         old_end: edit.old_end_byte,
                         new_end: edit.new_end_byte,
                     });
-                    if let (false, Some(tree)) = (whole_text_replaced, tree.as_mut()) {
-                        tree.edit(&edit);
-                    }
+                    tree_edits.push(edit);
                 }
             }
         }
-        let old = if whole_text_replaced {
-            None
-        } else {
-            tree.as_ref()
+        let old = match (&self.tree, whole_text_replaced) {
+            (Some(tree), false) => Some((tree, tree_edits.as_slice())),
+            _ => None,
         };
-        let (new_tree, skipped) = match parse_limited(&rope, old, self.limits) {
-            Ok(tree) => (Some(tree), None),
-            Err(why) => (None, Some(why)),
-        };
-        // What changed in the syntax beyond the edited bytes (a quote that turns the rest of the
-        // file into a string), for the incremental analysis.
-        let changed = match (old, &new_tree) {
-            (Some(old), Some(new)) => old
-                .changed_ranges(new)
-                .map(|r| r.start_byte..r.end_byte)
-                .collect(),
-            _ => Vec::new(),
+        let text: Arc<str> = Arc::from(rope.to_string());
+        // With the tree comes what changed in the syntax beyond the edited bytes (a quote that
+        // turns the rest of the file into a string), for the incremental analysis.
+        let (new_tree, skipped, changed) = match parse_limited(&text, old, self.limits) {
+            Ok((tree, changed)) => (Some(tree), None, changed),
+            Err(why) => (None, Some(why), Vec::new()),
         };
         let applied = Applied {
             edits,
@@ -221,7 +219,7 @@ impl Document {
         self.tree = new_tree;
         self.skipped = skipped;
         self.version = version;
-        self.text = None;
+        self.text = text;
         Ok(applied)
     }
 }
@@ -286,11 +284,8 @@ mod tests {
         .unwrap();
         let text = doc.text();
         assert_eq!(&*text, "def f():\n    return '中文😀'\n");
-        let fresh = parse::parse_str(&text).unwrap();
-        assert_eq!(
-            doc.tree().unwrap().root_node().to_sexp(),
-            fresh.root_node().to_sexp()
-        );
+        let fresh = ModuleTree::parse(&text, None).unwrap();
+        assert_eq!(doc.tree().unwrap().to_sexp(), fresh.to_sexp());
         assert_eq!(doc.version, 2);
     }
 
@@ -328,11 +323,8 @@ mod tests {
             .unwrap();
         assert_eq!(&*doc.text(), "x = 1\n");
         assert!(doc.skipped().is_none());
-        let fresh = parse::parse_str("x = 1\n").unwrap();
-        assert_eq!(
-            doc.tree().unwrap().root_node().to_sexp(),
-            fresh.root_node().to_sexp()
-        );
+        let fresh = ModuleTree::parse("x = 1\n", None).unwrap();
+        assert_eq!(doc.tree().unwrap().to_sexp(), fresh.to_sexp());
     }
 
     #[test]

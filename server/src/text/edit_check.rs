@@ -3,11 +3,9 @@
 //! the expected text, its incremental tree equals a fresh parse, and its diagnostics equal a fresh
 //! analysis. Positions are computed here from the expected text, independently of `position.rs`.
 
-use tree_sitter::Node;
-
 use super::{Document, LineCol, PositionEncoding, TextChange};
 use crate::analysis::{analyze, analyze_str, Finding};
-use crate::parse::parse_str;
+use crate::parse::ModuleTree;
 
 /// One edit: replace `len` characters at `start` (both reduced to fit the current text, with
 /// `usize::MAX` deleting everything) by `insert`.
@@ -38,9 +36,14 @@ fn position_of(text: &str, char_index: usize, enc: PositionEncoding) -> LineCol 
     LineCol { line, col }
 }
 
-fn shape<'t>(root: Node<'t>) -> Vec<(&'t str, usize, usize)> {
+/// Every node of every piece, with its bytes.
+fn shape(tree: &ModuleTree) -> Vec<(&str, usize, usize)> {
     let mut out = Vec::new();
-    crate::analysis::semantic::walk(root, |n| out.push((n.kind(), n.start_byte(), n.end_byte())));
+    for root in tree.roots() {
+        crate::analysis::semantic::walk(root, |n| {
+            out.push((n.kind(), n.start_byte(), n.end_byte()))
+        });
+    }
     out
 }
 
@@ -107,13 +110,18 @@ pub fn run(initial: &str, ops: &[Op], batch: usize, enc: PositionEncoding) -> Re
         if *doc.text() != *expected || doc.rope != expected.as_str() {
             return Err(format!("text drifted after version {version}"));
         }
-        let fresh = parse_str(&expected).map_err(|e| e.to_string())?;
+        let fresh = ModuleTree::parse(&expected, None).map_err(|e| e.to_string())?;
         let tree = doc.tree().ok_or("no tree")?;
-        if shape(tree.root_node()) != shape(fresh.root_node()) {
+        if tree.piece_ranges().ne(fresh.piece_ranges()) {
+            return Err(format!(
+                "pieces differ from a fresh split after version {version}"
+            ));
+        }
+        if shape(tree) != shape(&fresh) {
             // tree-sitter's error recovery can settle differently when it reuses an old tree
             // (an unterminated `"""` typed into broken code): both trees then describe text that
             // does not parse. Text that parses must give the same tree, always.
-            if fresh.root_node().has_error() && tree.root_node().has_error() {
+            if fresh.has_error() && tree.has_error() {
                 continue;
             }
             return Err(format!(

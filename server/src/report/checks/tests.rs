@@ -1,14 +1,14 @@
 //! Unit tests of the checklist: each item's present / missing / not applicable on small projects.
 
 use super::*;
-use crate::parse::parse_str;
+use crate::parse::ModuleTree;
 use crate::report::scan::TextFile;
 
 fn project(files: &[(&str, &str)]) -> Vec<(String, PyFacts)> {
     files
         .iter()
         .map(|(path, src)| {
-            let tree = parse_str(src).unwrap();
+            let tree = ModuleTree::parse(src, None).unwrap();
             (path.to_string(), PyFacts::collect(path, src, &tree))
         })
         .collect()

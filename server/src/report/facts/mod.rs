@@ -10,11 +10,11 @@ mod ops;
 mod web;
 
 use serde::Serialize;
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 use crate::analysis::kinds::Field;
-use crate::analysis::semantic::walk;
 use crate::analysis::Context;
+use crate::parse::ModuleTree;
 
 /// A fact with the line that shows it and a short description.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -121,7 +121,7 @@ pub(crate) fn fact(node: Node, what: impl Into<String>) -> Fact {
 
 impl PyFacts {
     /// Collects the facts of one file. `relative` is its path inside the project, `/`-separated.
-    pub fn collect(relative: &str, source: &str, tree: &Tree) -> PyFacts {
+    pub fn collect(relative: &str, source: &str, tree: &ModuleTree) -> PyFacts {
         let ctx = Context::new(source, tree);
         let mut facts = PyFacts {
             is_test: is_test_path(relative) || crate::analysis::secrets::is_test_module(&ctx),
@@ -147,7 +147,7 @@ impl PyFacts {
 /// project's own and left out).
 fn imports(ctx: &Context) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
-    walk(ctx.root(), |n| {
+    ctx.walk_module(|n| {
         let module = match n.kind() {
             "import_statement" => n.field("name").map(|name| match name.kind() {
                 "aliased_import" => name.field("name").unwrap_or(name),

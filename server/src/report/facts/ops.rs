@@ -7,9 +7,7 @@ use super::{fact, PyFacts};
 use crate::analysis::kinds::Field;
 use crate::analysis::scope::walk_same_scope;
 use crate::analysis::secrets::is_secret_name;
-use crate::analysis::semantic::{
-    method_call, module_assignments, string_literal_value, walk, CallArgs,
-};
+use crate::analysis::semantic::{method_call, module_assignments, string_literal_value, CallArgs};
 use crate::analysis::Context;
 
 /// Calls that configure logging for the process.
@@ -90,7 +88,7 @@ pub fn collect(ctx: &Context, relative: &str, facts: &mut PyFacts) {
                 .push(fact(call.call, format!("`{q}()`")));
         }
     }
-    walk(ctx.root(), |n| match n.kind() {
+    ctx.walk_module(|n| match n.kind() {
         "subscript" => {
             // `os.environ["NAME"]`
             let is_environ = n
@@ -114,7 +112,7 @@ pub fn collect(ctx: &Context, relative: &str, facts: &mut PyFacts) {
     });
     // Django's settings `LOGGING = {...}`: Django passes it to `dictConfig` itself.
     if ctx.web().is_settings_module {
-        for a in module_assignments(ctx.root()) {
+        for a in module_assignments(ctx.roots()) {
             if ctx.text(a.name) == "LOGGING" {
                 facts
                     .logging_config
@@ -125,12 +123,16 @@ pub fn collect(ctx: &Context, relative: &str, facts: &mut PyFacts) {
     // Alembic's `env.py` and Django migrations.
     let file = relative.rsplit('/').next().unwrap_or(relative);
     if file == "env.py" && ctx.imports_module("alembic") {
-        facts
-            .migrations
-            .push(fact(ctx.root(), "Alembic environment (`env.py`)"));
+        if let Some(top) = ctx.roots().next() {
+            facts
+                .migrations
+                .push(fact(top, "Alembic environment (`env.py`)"));
+        }
     }
     if relative.contains("migrations/") && ctx.imports_module("django.db.migrations") {
-        facts.migrations.push(fact(ctx.root(), "Django migration"));
+        if let Some(top) = ctx.roots().next() {
+            facts.migrations.push(fact(top, "Django migration"));
+        }
     }
     for (package, line) in &facts.imports {
         if MANAGED_RUNNERS.contains(&package.as_str()) && facts.managed_runners.is_empty() {

@@ -2,10 +2,10 @@
 //! not count.
 
 use super::*;
-use crate::parse::parse_str;
+use crate::parse::ModuleTree;
 
 fn facts(path: &str, src: &str) -> PyFacts {
-    let tree = parse_str(src).unwrap();
+    let tree = ModuleTree::parse(src, None).unwrap();
     PyFacts::collect(path, src, &tree)
 }
 

@@ -121,7 +121,7 @@ pub fn collect(ctx: &Context, facts: &mut PyFacts) {
             flask_cors(ctx, call.call, facts);
         }
     }
-    walk(ctx.root(), |n| match n.kind() {
+    ctx.walk_module(|n| match n.kind() {
         "call" => {
             route_call(ctx, n, facts);
             middleware(ctx, n, facts);
@@ -154,7 +154,7 @@ fn builds_the_app(ctx: &Context, call: Node) -> bool {
 
 /// `@app.get("/path")` and friends on a `def`.
 fn decorated_routes(ctx: &Context, facts: &mut PyFacts) {
-    walk(ctx.root(), |function| {
+    ctx.walk_module(|function| {
         if function.kind() != "function_definition" {
             return;
         }
@@ -358,7 +358,7 @@ pub(super) fn classify(ctx: &Context, value: Node, depth: usize) -> Source {
         }
         "identifier" if depth < 3 => {
             let name = ctx.text(value);
-            match module_assignments(ctx.root())
+            match module_assignments(ctx.roots())
                 .into_iter()
                 .rev()
                 .find(|a| ctx.text(a.name) == name)
@@ -457,7 +457,7 @@ fn size_limit_mention(ctx: &Context, node: Node, facts: &mut PyFacts) {
 
 /// Settings modules: CORS origins, Django's body limit, DRF throttles, health-check apps.
 fn settings(ctx: &Context, facts: &mut PyFacts) {
-    for a in module_assignments(ctx.root()) {
+    for a in module_assignments(ctx.roots()) {
         let name = ctx.text(a.name);
         if CORS_SETTINGS.contains(&name) {
             let source = if name.contains("ALLOW_ALL") {

@@ -1,10 +1,17 @@
 //! The Python parser: one tree-sitter `Parser` per thread, reused across files.
+//!
+//! Files are analysed as a [`ModuleTree`]: one tree per top-level statement ([`split`] says where
+//! each starts), so that an edit reparses one statement instead of revisiting all of them.
+
+mod module_tree;
+pub mod split;
+
+pub use module_tree::ModuleTree;
 
 use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use ropey::Rope;
 use tree_sitter::{Language, ParseOptions, Parser, Tree};
 
 /// The tree-sitter Python grammar Preflight is built against.
@@ -50,34 +57,42 @@ fn with_parser<T>(f: impl FnOnce(&mut Parser) -> Option<T>) -> Result<T, ParseEr
     })
 }
 
-/// Parses a string from scratch.
+/// Parses a string from scratch as one tree (tests and tools that look at single nodes; the
+/// analysis reads a [`ModuleTree`]).
 pub fn parse_str(text: &str) -> Result<Tree, ParseError> {
-    with_parser(|p| p.parse(text, None))
+    with_parser(|p| {
+        p.set_included_ranges(&[]).ok()?;
+        p.parse(text, None)
+    })
 }
 
-/// Parses a rope like [`parse_rope`], giving up at `deadline`.
-pub fn parse_rope_until(
-    rope: &Rope,
+/// Parses the bytes `range` of `text` on their own, reusing `old` (a tree of an earlier version of
+/// the same piece, edited to match), giving up at `deadline`. Positions in the tree are those of
+/// the whole text.
+pub fn parse_piece(
+    text: &str,
+    range: tree_sitter::Range,
     old: Option<&Tree>,
-    deadline: Instant,
+    deadline: Option<Instant>,
 ) -> Result<Tree, ParseError> {
-    let len = rope.len_bytes();
-    let mut read = |byte: usize, _: tree_sitter::Point| -> &[u8] {
-        if byte >= len {
-            return &[];
-        }
-        let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
-        &chunk.as_bytes()[byte - chunk_start..]
-    };
-    // Checked every few hundred tokens by tree-sitter, so the cost is negligible.
+    let bytes = text.as_bytes();
+    let mut read =
+        |byte: usize, _: tree_sitter::Point| -> &[u8] { bytes.get(byte..).unwrap_or(&[]) };
     let mut progress = |_: &tree_sitter::ParseState| {
-        if Instant::now() > deadline {
+        if deadline.is_some_and(|d| Instant::now() > d) {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
     };
     with_parser(|p| {
+        // An empty range would mean "the whole text" to tree-sitter.
+        let ranges = if range.start_byte < range.end_byte {
+            std::slice::from_ref(&range)
+        } else {
+            &[]
+        };
+        p.set_included_ranges(ranges).ok()?;
         p.parse_with_options(
             &mut read,
             old,

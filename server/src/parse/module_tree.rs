@@ -1,0 +1,389 @@
+//! A module's syntax as one tree-sitter tree per top-level statement, kept in step with edits.
+//!
+//! tree-sitter-python cannot reuse the nodes that group a module's statements, so an incremental
+//! reparse of one tree revisits every top-level statement: 4–7 ms per keystroke on a 20,000-line
+//! file, whatever the edit (BENCHMARKS.md). Here each statement, with the comments and blank lines
+//! below it, is a *piece* parsed on its own with tree-sitter's included ranges, so positions stay
+//! those of the whole text. An edit reparses the pieces it touches; the others only shift.
+//!
+//! Where pieces start is a function of the text alone ([`super::split`]). After an edit the split
+//! is redone from the last piece start the edit cannot have moved, until it meets the start of an
+//! untouched piece again: the pieces are then exactly those a parse of the new text from scratch
+//! would make, and so are their trees.
+
+use std::ops::{ControlFlow, Range};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tree_sitter::{InputEdit, Node, Point, Tree};
+
+use super::split::{piece_starts, statement_starts};
+use super::{parse_piece, ParseError};
+
+/// The syntax of one module.
+#[derive(Clone)]
+pub struct ModuleTree {
+    /// In document order, tiling the text: each ends where the next starts.
+    pieces: Vec<Piece>,
+}
+
+#[derive(Clone)]
+struct Piece {
+    start: usize,
+    end: usize,
+    /// The row of `start` (tree-sitter's points need it).
+    row: usize,
+    /// Where the first line ends (its line break, or `end`): an edit there may undo the start.
+    line_end: usize,
+    /// Shared with the snapshots analyses hold; copied only when an edit must shift it.
+    tree: Arc<Tree>,
+}
+
+impl ModuleTree {
+    /// Parses `text` from scratch, giving up at `deadline`.
+    pub fn parse(text: &str, deadline: Option<Instant>) -> Result<Self, ParseError> {
+        let starts = piece_starts(text.as_bytes());
+        let mut rows = Rows::new(text, 0, 0);
+        let mut pieces = Vec::with_capacity(starts.len());
+        for (i, &start) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).copied().unwrap_or(text.len());
+            pieces.push(Piece::parse(text, start, end, &mut rows, None, deadline)?);
+        }
+        Ok(ModuleTree { pieces })
+    }
+
+    /// The tree of `text`, the text of this tree after `edits` (in order, each in the coordinates
+    /// left by the one before), reusing what the edits left alone; with the byte ranges of the new
+    /// text whose syntax changed beyond the edited bytes.
+    pub fn reparse(
+        &self,
+        edits: &[InputEdit],
+        text: &str,
+        deadline: Option<Instant>,
+    ) -> Result<(Self, Vec<Range<usize>>), ParseError> {
+        let mut pieces = self.pieces.clone();
+        let mut dirty = vec![false; pieces.len()];
+        for edit in edits {
+            apply_edit(&mut pieces, &mut dirty, edit);
+        }
+        let mut out = Vec::with_capacity(pieces.len());
+        let mut changed = Vec::new();
+        let mut i = 0;
+        while i < pieces.len() {
+            if !dirty[i] {
+                out.push(pieces[i].clone());
+                i += 1;
+                continue;
+            }
+            // A run of dirty pieces: split again from its first start, which no edit moved,
+            // until a start meets that of a clean piece after the run.
+            let run_end = (i..pieces.len())
+                .find(|&k| !dirty[k])
+                .unwrap_or(pieces.len());
+            let dirty_until = pieces[run_end - 1].end;
+            let mut starts = vec![pieces[i].start];
+            let mut next = run_end;
+            let mut resync = None;
+            statement_starts(text.as_bytes(), pieces[i].start, |at| {
+                if at >= dirty_until {
+                    while next < pieces.len() && pieces[next].start < at {
+                        next += 1;
+                    }
+                    if next < pieces.len() && pieces[next].start == at && !dirty[next] {
+                        resync = Some(next);
+                        return ControlFlow::Break(());
+                    }
+                }
+                starts.push(at);
+                ControlFlow::Continue(())
+            });
+            let replaced = resync.unwrap_or(pieces.len());
+            let until = pieces.get(replaced).map_or(text.len(), |p| p.start);
+            let mut rows = Rows::new(text, pieces[i].start, pieces[i].row);
+            for (k, &start) in starts.iter().enumerate() {
+                let end = starts.get(k + 1).copied().unwrap_or(until);
+                // An old piece starting here is the best guess at the new one's nodes.
+                let old = pieces[i..replaced].iter().find(|p| p.start == start);
+                let piece = Piece::parse(text, start, end, &mut rows, old, deadline)?;
+                match old {
+                    Some(old) => changed.extend(
+                        old.tree
+                            .changed_ranges(&piece.tree)
+                            .map(|r| r.start_byte..r.end_byte),
+                    ),
+                    None => changed.push(start..end),
+                }
+                out.push(piece);
+            }
+            i = replaced;
+        }
+        Ok((ModuleTree { pieces: out }, changed))
+    }
+
+    /// The root of each piece, in document order: every top-level statement is a child of one.
+    pub fn roots(&self) -> impl Iterator<Item = Node<'_>> + Clone + '_ {
+        self.pieces.iter().map(|p| p.tree.root_node())
+    }
+
+    /// The top-level statements (and comments), in document order.
+    pub fn statements(&self) -> impl Iterator<Item = Node<'_>> + '_ {
+        self.roots().flat_map(|root| {
+            let mut cursor = root.walk();
+            root.children(&mut cursor).collect::<Vec<_>>()
+        })
+    }
+
+    /// The root of the piece holding `byte` (the last piece for the end of the text).
+    pub fn root_at(&self, byte: usize) -> Option<Node<'_>> {
+        let i = self
+            .pieces
+            .partition_point(|p| p.start <= byte)
+            .checked_sub(1)?;
+        Some(self.pieces[i].tree.root_node())
+    }
+
+    /// Whether some piece holds a syntax error.
+    pub fn has_error(&self) -> bool {
+        self.roots().any(|r| r.has_error())
+    }
+
+    /// The bytes each piece spans.
+    pub fn piece_ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        self.pieces.iter().map(|p| p.start..p.end)
+    }
+
+    /// The pieces' trees as S-expressions, one per line (for tests and debugging).
+    pub fn to_sexp(&self) -> String {
+        self.roots()
+            .map(|r| r.to_sexp())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Piece {
+    fn parse(
+        text: &str,
+        start: usize,
+        end: usize,
+        rows: &mut Rows,
+        old: Option<&Piece>,
+        deadline: Option<Instant>,
+    ) -> Result<Piece, ParseError> {
+        // tree-sitter asks for progress every few hundred tokens, which a small piece never
+        // reaches: the budget is checked between pieces too.
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(ParseError("the parse ran out of time".into()));
+        }
+        let start_point = rows.point(start);
+        let end_point = rows.point(end);
+        let range = tree_sitter::Range {
+            start_byte: start,
+            end_byte: end,
+            start_point,
+            end_point,
+        };
+        let tree = parse_piece(text, range, old.map(|p| &*p.tree), deadline)?;
+        let line_end =
+            memchr::memchr(b'\n', &text.as_bytes()[start..end]).map_or(end, |n| start + n);
+        Ok(Piece {
+            start,
+            end,
+            row: start_point.row,
+            line_end,
+            tree: Arc::new(tree),
+        })
+    }
+}
+
+/// Marks the pieces `edit` may change dirty, and shifts every piece (and its tree) after it.
+fn apply_edit(pieces: &mut [Piece], dirty: &mut [bool], edit: &InputEdit) {
+    let (s, old_end) = (edit.start_byte, edit.old_end_byte);
+    let holding = |byte: usize| {
+        pieces
+            .partition_point(|p| p.start <= byte)
+            .saturating_sub(1)
+    };
+    let first_touched = holding(s);
+    // An edit on a piece's first line may undo its start (indent it, make it `else:`): the
+    // piece before must be split again too.
+    let first = if first_touched > 0 && s <= pieces[first_touched].line_end {
+        first_touched - 1
+    } else {
+        first_touched
+    };
+    let last = holding(old_end.saturating_sub(1).max(s));
+    for d in &mut dirty[first..=last.max(first_touched)] {
+        *d = true;
+    }
+    let rows = edit.new_end_position.row as isize - edit.old_end_position.row as isize;
+    for piece in pieces.iter_mut().skip(first) {
+        let start = piece.start;
+        piece.start = shift(start, edit);
+        piece.end = shift(piece.end, edit);
+        piece.line_end = shift(piece.line_end, edit);
+        if start >= old_end {
+            piece.row = (piece.row as isize + rows).max(0) as usize;
+        } else if start > s {
+            piece.row = edit.start_position.row;
+        }
+        Arc::make_mut(&mut piece.tree).edit(edit);
+    }
+    // The first piece holds whatever comes before the first statement: it starts the text.
+    if let Some(piece) = pieces.first_mut() {
+        piece.start = 0;
+        piece.row = 0;
+    }
+}
+
+/// Where `byte` moves through `edit`: bytes it replaced collapse to its start.
+fn shift(byte: usize, edit: &InputEdit) -> usize {
+    if byte < edit.start_byte {
+        byte
+    } else if byte >= edit.old_end_byte {
+        byte - edit.old_end_byte + edit.new_end_byte
+    } else {
+        edit.start_byte
+    }
+}
+
+/// Rows of byte offsets met in increasing order, counted from a known one.
+struct Rows<'t> {
+    text: &'t [u8],
+    at: usize,
+    row: usize,
+    line_start: usize,
+}
+
+impl<'t> Rows<'t> {
+    fn new(text: &'t str, at: usize, row: usize) -> Self {
+        let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |n| n + 1);
+        Rows {
+            text: text.as_bytes(),
+            at,
+            row,
+            line_start,
+        }
+    }
+
+    fn point(&mut self, byte: usize) -> Point {
+        let byte = byte.min(self.text.len());
+        if byte > self.at {
+            for n in memchr::memchr_iter(b'\n', &self.text[self.at..byte]) {
+                self.row += 1;
+                self.line_start = self.at + n + 1;
+            }
+            self.at = byte;
+        }
+        Point {
+            row: self.row,
+            column: byte - self.line_start,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit_at(text: &str, start: usize, old_end: usize, insert: &str) -> (String, InputEdit) {
+        let mut new = text.to_string();
+        new.replace_range(start..old_end, insert);
+        let point = |t: &str, b: usize| Rows::new(t, 0, 0).point(b);
+        let edit = InputEdit {
+            start_byte: start,
+            old_end_byte: old_end,
+            new_end_byte: start + insert.len(),
+            start_position: point(text, start),
+            old_end_position: point(text, old_end),
+            new_end_position: point(&new, start + insert.len()),
+        };
+        (new, edit)
+    }
+
+    fn same_as_fresh(tree: &ModuleTree, text: &str) {
+        let fresh = ModuleTree::parse(text, None).unwrap();
+        assert_eq!(
+            tree.piece_ranges().collect::<Vec<_>>(),
+            fresh.piece_ranges().collect::<Vec<_>>(),
+            "pieces of {text:?}"
+        );
+        assert_eq!(tree.to_sexp(), fresh.to_sexp(), "trees of {text:?}");
+        for (a, b) in tree.roots().zip(fresh.roots()) {
+            assert_eq!(a.byte_range(), b.byte_range());
+            assert_eq!(a.start_position(), b.start_position());
+            assert_eq!(a.end_position(), b.end_position());
+        }
+    }
+
+    #[test]
+    fn statements_keep_the_nodes_of_a_whole_parse() {
+        let text = "import os\n\n\ndef f():\n    return 1\n# c\nclass C:\n    x = '中文😀'\nf()\n";
+        let tree = ModuleTree::parse(text, None).unwrap();
+        let whole = super::super::parse_str(text).unwrap();
+        let mut cursor = whole.walk();
+        let expected: Vec<String> = whole
+            .root_node()
+            .children(&mut cursor)
+            .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
+            .collect();
+        let got: Vec<String> = tree
+            .statements()
+            .map(|n| format!("{:?} {}", n.byte_range(), n.to_sexp()))
+            .collect();
+        assert_eq!(got, expected);
+        assert_eq!(tree.piece_ranges().count(), 4);
+        assert!(!tree.has_error());
+    }
+
+    #[test]
+    fn edits_reparse_to_what_a_fresh_parse_gives() {
+        let text = "x = 1\ndef f():\n    return 1\ny = 2\nz = 3\n";
+        let cases: &[(usize, usize, &str)] = &[
+            (20, 20, "+ é"),                               // inside a function
+            (6, 6, " "),                                   // indents a piece's first line
+            (5, 6, ""),                                    // joins two statements' lines
+            (0, 0, "w = 0\n"),                             // a statement above all
+            (31, 31, "("),                                 // an open bracket swallows the rest
+            (6, 9, "el"),                                  // a piece becomes `else`-like text
+            (2, 30, "= (\n"),                              // a deletion across pieces
+            (text.len(), text.len(), "def g():\n    '''"), // a string left open at the end
+        ];
+        for &(start, end, insert) in cases {
+            let tree = ModuleTree::parse(text, None).unwrap();
+            let (new, edit) = edit_at(text, start, end, insert);
+            let (tree, _) = tree.reparse(&[edit], &new, None).unwrap();
+            same_as_fresh(&tree, &new);
+        }
+    }
+
+    #[test]
+    fn a_batch_of_edits_and_a_string_that_opens_and_closes() {
+        let mut text = "def f():\n    pass\n\ndef g():\n    '''doc'''\n\nh = 1\n".to_string();
+        let mut tree = ModuleTree::parse(&text, None).unwrap();
+        for (start, end, insert) in [
+            (13, 17, "'''"),
+            (16, 16, "'''"),
+            (9, 9, "x = 1\n"),
+            (0, 3, ""),
+        ] {
+            let (first, e1) = edit_at(&text, start, end, insert);
+            let (second, e2) = edit_at(&first, 0, 0, "#\n");
+            let (next, changed) = tree.reparse(&[e1, e2], &second, None).unwrap();
+            same_as_fresh(&next, &second);
+            assert!(changed.iter().all(|r| r.end <= second.len()));
+            tree = next;
+            text = second;
+        }
+    }
+
+    #[test]
+    fn empty_and_comment_only_texts_have_one_piece() {
+        for text in ["", "# only\n", "\n\n"] {
+            let tree = ModuleTree::parse(text, None).unwrap();
+            let ranges: Vec<_> = tree.piece_ranges().collect();
+            assert_eq!(ranges.len(), 1);
+            assert_eq!(ranges[0], 0..text.len());
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Where a module's top-level statements start, found from the text alone.
+//!
+//! Preflight parses each top-level statement as a tree of its own ([`super::ModuleTree`]), because
+//! tree-sitter-python revisits every top-level statement of a file on each reparse. The split must
+//! not need a parse, and must be a function of the text, so that splitting after an edit and
+//! splitting the new text from scratch agree.
+//!
+//! A line starts a statement when it begins at column 0 with code, outside any string or bracket,
+//! and does not continue the line before (a trailing `\`), a compound statement (`else:`,
+//! `elif`, `except`, `finally:`) or a decorator. Blank lines and comments never start one: a
+//! comment at column 0 may sit inside an indented block. The one exception to the bracket rule is
+//! a line that starts with `def`, `class`, `async def` or `import`: no expression can continue
+//! with those words, so an unclosed bracket above them is an error that ends there, and a
+//! bracket typed without its closing partner does not join the rest of the file into one piece.
+
+use std::ops::ControlFlow;
+
+/// Words that continue the compound statement above them when they start a line.
+const CONTINUATIONS: &[&[u8]] = &[b"else", b"elif", b"except", b"finally"];
+
+/// Words that start a statement even inside an unclosed bracket.
+const ALWAYS_STATEMENTS: &[&[u8]] = &[b"def", b"class", b"import", b"async def"];
+
+/// Calls `found` with the start of each top-level statement after `from`, in order, until it
+/// breaks or the text ends.
+///
+/// `from` must be 0 or a statement start found by an earlier scan: the scan assumes it starts
+/// outside any string or bracket. The line at `from` is not reported. From 0, the first
+/// statement is not reported either: comments and blank lines above it belong to it.
+pub fn statement_starts(text: &[u8], from: usize, mut found: impl FnMut(usize) -> ControlFlow<()>) {
+    let mut depth: u32 = 0;
+    // The quote byte and whether it is tripled, while inside a string.
+    let mut string: Option<(u8, bool)> = None;
+    let mut continued = false;
+    let mut after_decorator = false;
+    let mut code_seen = from > 0;
+    let mut i = from;
+    let mut line_start = true;
+    while i < text.len() {
+        if line_start {
+            line_start = false;
+            let rest = &text[i..];
+            let code = !matches!(rest[0], b' ' | b'\t' | b'\n' | b'\r' | b'#' | b'\x0c');
+            let always = code && ALWAYS_STATEMENTS.iter().any(|w| starts_with_word(rest, w));
+            if code && string.is_none() && !continued && (depth == 0 || always) {
+                let continues = CONTINUATIONS.iter().any(|w| starts_with_word(rest, w));
+                let starts = !continues && !after_decorator && code_seen && i > from;
+                if starts && found(i).is_break() {
+                    return;
+                }
+                depth = 0;
+                code_seen = true;
+                after_decorator = rest[0] == b'@';
+            }
+            continued = false;
+        }
+        let b = text[i];
+        match string {
+            Some((quote, triple)) => match b {
+                // An escaped byte never ends the string; an escaped line break continues it.
+                b'\\' => {
+                    if text.get(i + 1) == Some(&b'\n') {
+                        line_start = true;
+                    }
+                    i += 2;
+                    continue;
+                }
+                b'\n' => {
+                    line_start = true;
+                    // A one-quote string cannot span lines: it ends, unterminated, here.
+                    if !triple {
+                        string = None;
+                    }
+                }
+                _ if b == quote => {
+                    if !triple {
+                        string = None;
+                    } else if text.get(i + 1) == Some(&quote) && text.get(i + 2) == Some(&quote) {
+                        string = None;
+                        i += 3;
+                        continue;
+                    }
+                }
+                _ => {}
+            },
+            None => match b {
+                b'#' => {
+                    i = memchr::memchr(b'\n', &text[i..]).map_or(text.len(), |n| i + n);
+                    continue;
+                }
+                b'\'' | b'"' => {
+                    let triple = text.get(i + 1) == Some(&b) && text.get(i + 2) == Some(&b);
+                    string = Some((b, triple));
+                    i += if triple { 3 } else { 1 };
+                    continue;
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                b'\\' => {
+                    let next = if text.get(i + 1) == Some(&b'\r') {
+                        i + 2
+                    } else {
+                        i + 1
+                    };
+                    if text.get(next) == Some(&b'\n') {
+                        i = next + 1;
+                        line_start = true;
+                        continued = true;
+                        continue;
+                    }
+                }
+                b'\n' => line_start = true,
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+}
+
+/// Every statement start of `text`, with 0 first: the starts of the pieces that tile it.
+pub fn piece_starts(text: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    statement_starts(text, 0, |at| {
+        starts.push(at);
+        ControlFlow::Continue(())
+    });
+    starts
+}
+
+/// Whether `text` starts with `word` followed by something that cannot continue an identifier.
+fn starts_with_word(text: &[u8], word: &[u8]) -> bool {
+    text.starts_with(word)
+        && text
+            .get(word.len())
+            .is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(text: &str) -> Vec<&str> {
+        let starts = piece_starts(text.as_bytes());
+        let ends = starts.iter().skip(1).copied().chain([text.len()]);
+        starts.iter().zip(ends).map(|(&a, b)| &text[a..b]).collect()
+    }
+
+    #[test]
+    fn each_top_level_statement_is_a_piece_with_the_comments_below_it() {
+        let text =
+            "# head\n\nimport os\nx = 1\n# note\n\ndef f():\n    pass\n# inside\n    return 1\n";
+        assert_eq!(
+            pieces(text),
+            [
+                "# head\n\nimport os\n",
+                "x = 1\n# note\n\n",
+                "def f():\n    pass\n# inside\n    return 1\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn compound_statements_decorators_and_continuations_stay_whole() {
+        let text = "if a:\n    pass\nelif b:\n    pass\nelse:\n    pass\n\
+                    try:\n    pass\nexcept E:\n    pass\nfinally:\n    pass\n\
+                    @dec\n# c\n@other(\n  1,\n)\nasync def g():\n    pass\n\
+                    x = 1 + \\\n2\ny = (\n1\n)\nelsewhere = 1\n";
+        assert_eq!(
+            pieces(text),
+            [
+                "if a:\n    pass\nelif b:\n    pass\nelse:\n    pass\n",
+                "try:\n    pass\nexcept E:\n    pass\nfinally:\n    pass\n",
+                "@dec\n# c\n@other(\n  1,\n)\nasync def g():\n    pass\n",
+                "x = 1 + \\\n2\n",
+                "y = (\n1\n)\n",
+                "elsewhere = 1\n",
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_hide_their_lines() {
+        let text = "s = \"\"\"\nx = 1\n\\\"\"\"\n\"\"\"\nt = 'it''s'\nu = r'\\'\nv = 1\n";
+        assert_eq!(
+            pieces(text),
+            [
+                "s = \"\"\"\nx = 1\n\\\"\"\"\n\"\"\"\n",
+                "t = 'it''s'\n",
+                // A backslash escapes the quote even in a raw string: this one ends unterminated.
+                "u = r'\\'\n",
+                "v = 1\n"
+            ]
+        );
+        // A one-quote string ends at the line break, terminated or not.
+        assert_eq!(pieces("a = 'open\nb = 2\n"), ["a = 'open\n", "b = 2\n"]);
+    }
+
+    #[test]
+    fn an_unclosed_bracket_ends_at_a_definition() {
+        let text = "x = f(\ny = 2\ndef g():\n    pass\nclass C: pass\n";
+        assert_eq!(
+            pieces(text),
+            ["x = f(\ny = 2\n", "def g():\n    pass\n", "class C: pass\n"]
+        );
+        // Words that only look like them do not.
+        assert_eq!(pieces("x = f(\ndefault\n)\n"), ["x = f(\ndefault\n)\n"]);
+    }
+
+    #[test]
+    fn a_scan_from_a_start_finds_the_same_starts() {
+        let text = b"a = 1\nb = [\n2]\nc = 3\n";
+        let all = piece_starts(text);
+        let mut from_b = Vec::new();
+        statement_starts(text, all[1], |at| {
+            from_b.push(at);
+            ControlFlow::Continue(())
+        });
+        assert_eq!(from_b, all[2..]);
+    }
+
+    #[test]
+    fn odd_bytes_do_not_panic() {
+        for text in [
+            "\\",
+            "'",
+            "\"\"\"",
+            "(\n\\\r",
+            "\u{feff}x\n",
+            "\r\n\r\n",
+            "é = 1\nü = 2\n",
+        ] {
+            let _ = piece_starts(text.as_bytes());
+        }
+        assert_eq!(pieces("é = 1\nü = 2\n"), ["é = 1\n", "ü = 2\n"]);
+    }
+}
