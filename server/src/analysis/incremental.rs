@@ -12,8 +12,9 @@
 //! the units whose fixes read the top of the module when it changed. When an import changed, the
 //! units that name a changed binding are collected and analysed again too, unless a question a
 //! rule asked about the imports as a whole can see the change (`probes`). If another fact changed
-//! (a route decorator, a Flask app), such a question saw the import change, or the file does not
-//! parse as a module at all, the whole file is analysed again. Either way the result equals a full
+//! (a route decorator, a Flask app), or such a question saw the import change, the whole file is
+//! analysed again. (A statement that does not parse as a module at all has all of its units
+//! turned dirty by the tree: `ModuleTree::reparse`.) Either way the result equals a full
 //! analysis of the same text; `server/tests/incremental_analysis.rs` checks that over random edit
 //! sequences.
 
@@ -41,9 +42,6 @@ pub struct Cache {
     facts: FileFacts,
     /// [`Head`] of the text.
     head: Head,
-    /// Whether every piece's root is a module: tree-sitter makes one `ERROR` when its statement
-    /// does not parse as one, and then no statement of it is at module level.
-    modules: bool,
     units: Vec<CachedUnit>,
     /// The questions rules asked about the imports as a whole since the last full analysis: the
     /// findings kept from then on rest on their answers.
@@ -131,13 +129,6 @@ impl Cache {
             }
         }
     }
-}
-
-/// Whether the root of every piece is a module node.
-fn all_modules(tree: &ModuleTree) -> bool {
-    static MODULE: std::sync::LazyLock<KindSet> =
-        std::sync::LazyLock::new(|| KindSet::of(&["module"]));
-    tree.roots().all(|r| MODULE.contains(r))
 }
 
 /// Where the line holding the byte before `end` ends: the offset of its line break, or the end of
@@ -335,7 +326,6 @@ fn full(
         settings: settings.clone(),
         facts: facts.clone(),
         head: Head::of(units, source),
-        modules: all_modules(tree),
         probes: ctx.import_probes(),
         units: units
             .iter()
@@ -411,11 +401,6 @@ fn try_incremental(
                 *pair = None;
             }
         }
-    }
-    // When a piece does not parse as a module at all, error recovery regroups its statements
-    // from one keystroke to the next in ways no unit boundary follows.
-    if !all_modules(tree) || !previous.modules {
-        return Err("a statement does not parse as a module");
     }
     unpair_class_bodies(units, &mut paired);
     let logger_name = settings.options.logger_name.as_str();
@@ -543,7 +528,6 @@ fn try_incremental(
         settings: settings.clone(),
         facts: facts.clone().into_owned(),
         head,
-        modules: true,
         probes: previous
             .probes
             .iter()

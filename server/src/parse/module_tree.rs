@@ -106,12 +106,15 @@ impl ModuleTree {
                 let old = pieces[i..replaced].iter().find(|p| p.start == start);
                 let piece = Piece::parse(text, start, end, &mut rows, old, deadline)?;
                 match old {
-                    Some(old) => changed.extend(
+                    // A statement that does not parse as a module (its root is `ERROR`) is
+                    // regrouped by error recovery from one keystroke to the next in ways the
+                    // changed ranges do not follow: all of it changed.
+                    Some(old) if is_module(&old.tree) && is_module(&piece.tree) => changed.extend(
                         old.tree
                             .changed_ranges(&piece.tree)
                             .map(|r| r.start_byte..r.end_byte),
                     ),
-                    None => changed.push(start..end),
+                    _ => changed.push(start..end),
                 }
                 out.push(piece);
             }
@@ -194,6 +197,10 @@ impl Piece {
             tree: Arc::new(tree),
         })
     }
+}
+
+fn is_module(tree: &Tree) -> bool {
+    tree.root_node().kind() == "module"
 }
 
 /// Marks the pieces `edit` may change dirty, and shifts every piece (and its tree) after it.
