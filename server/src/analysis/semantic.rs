@@ -302,10 +302,7 @@ pub struct ModuleAssignment<'t> {
 pub fn module_assignments<'t>(
     roots: impl IntoIterator<Item = Node<'t>>,
 ) -> Vec<ModuleAssignment<'t>> {
-    module_assignments_of(roots.into_iter().flat_map(|root| {
-        let mut cursor = root.walk();
-        root.named_children(&mut cursor).collect::<Vec<_>>()
-    }))
+    module_assignments_of(crate::parse::children_of(roots.into_iter()).filter(|n| n.is_named()))
 }
 
 /// The `name = value` assignments among the given module-level statements.

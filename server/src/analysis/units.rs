@@ -58,10 +58,15 @@ impl Unit<'_> {
 /// [`crate::parse::ModuleTree::roots`]).
 pub fn units<'t>(roots: impl IntoIterator<Item = Node<'t>>) -> Vec<Unit<'t>> {
     let mut out = Vec::new();
+    let mut roots = roots.into_iter().peekable();
+    let Some(first) = roots.peek().copied() else {
+        return out;
+    };
+    // One cursor for the statements and one for the bodies of all classes, moved from tree to
+    // tree: creating one allocates, and a file has a tree per statement.
+    let mut cursor = first.walk();
+    let mut body_cursor = first.walk();
     for root in roots {
-        let mut cursor = root.walk();
-        // One cursor for the bodies of all classes of the piece: creating one allocates.
-        let mut body_cursor = root.walk();
         for statement in root.children(&mut cursor) {
             push_statement(statement, Some(&mut body_cursor), &mut out);
         }

@@ -6,7 +6,7 @@
 mod module_tree;
 pub mod split;
 
-pub use module_tree::ModuleTree;
+pub use module_tree::{children_of, ModuleTree};
 
 use std::cell::RefCell;
 use std::ops::ControlFlow;

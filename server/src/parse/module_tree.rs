@@ -15,7 +15,7 @@ use std::ops::{ControlFlow, Range};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tree_sitter::{InputEdit, Node, Point, Tree};
+use tree_sitter::{InputEdit, Node, Point, Tree, TreeCursor};
 
 use super::split::{piece_starts, statement_starts};
 use super::{parse_piece, ParseError};
@@ -100,10 +100,13 @@ impl ModuleTree {
             let replaced = resync.unwrap_or(pieces.len());
             let until = pieces.get(replaced).map_or(text.len(), |p| p.start);
             let mut rows = Rows::new(text, pieces[i].start, pieces[i].row);
+            let mut olds = pieces[i..replaced].iter().peekable();
             for (k, &start) in starts.iter().enumerate() {
                 let end = starts.get(k + 1).copied().unwrap_or(until);
-                // An old piece starting here is the best guess at the new one's nodes.
-                let old = pieces[i..replaced].iter().find(|p| p.start == start);
+                // An old piece starting here is the best guess at the new one's nodes (both lists
+                // are in order).
+                while olds.next_if(|p| p.start < start).is_some() {}
+                let old = olds.next_if(|p| p.start == start);
                 let piece = Piece::parse(text, start, end, &mut rows, old, deadline)?;
                 match old {
                     // A statement that does not parse as a module (its root is `ERROR`) is
@@ -130,10 +133,7 @@ impl ModuleTree {
 
     /// The top-level statements (and comments), in document order.
     pub fn statements(&self) -> impl Iterator<Item = Node<'_>> + '_ {
-        self.roots().flat_map(|root| {
-            let mut cursor = root.walk();
-            root.children(&mut cursor).collect::<Vec<_>>()
-        })
+        children_of(self.roots())
     }
 
     /// The root of the piece holding `byte` (the last piece for the end of the text).
@@ -197,6 +197,28 @@ impl Piece {
             tree: Arc::new(tree),
         })
     }
+}
+
+/// The children of each of `roots` in turn, through one cursor (a cursor allocates, and a file
+/// has a root per statement).
+pub fn children_of<'t, I: Iterator<Item = Node<'t>>>(
+    mut roots: I,
+) -> impl Iterator<Item = Node<'t>> {
+    let mut cursor: Option<TreeCursor<'t>> = None;
+    std::iter::from_fn(move || loop {
+        if let Some(cursor) = cursor.as_mut() {
+            // At a root (none of its children, or none left) this fails and the next root comes.
+            if cursor.depth() == 1 && cursor.goto_next_sibling() {
+                return Some(cursor.node());
+            }
+        }
+        let root = roots.next()?;
+        let cursor = cursor.get_or_insert_with(|| root.walk());
+        cursor.reset(root);
+        if cursor.goto_first_child() {
+            return Some(cursor.node());
+        }
+    })
 }
 
 fn is_module(tree: &Tree) -> bool {
