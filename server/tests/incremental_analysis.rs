@@ -200,6 +200,13 @@ fn run(ops: &[Op]) -> Result<usize, String> {
         let tree = doc.tree().ok_or("no tree")?.clone();
         let (got, next) = incremental::analyze(&text, &tree, &settings, None, cache.as_ref());
         incremental_runs += usize::from(got.incremental);
+        // Units copied from the cache are always found again in their pieces.
+        if got.full_reason == Some(incremental::OUT_OF_STEP) {
+            return Err(format!(
+                "after edit {i} ({op:?}): {}",
+                incremental::OUT_OF_STEP
+            ));
+        }
         if !got.incremental {
             // Shown when a test that counts incremental runs fails.
             eprintln!("edit {i}: full analysis: {:?}", got.full_reason);

@@ -62,16 +62,35 @@ pub fn units<'t>(roots: impl IntoIterator<Item = Node<'t>>) -> Vec<Unit<'t>> {
     let Some(first) = roots.peek().copied() else {
         return out;
     };
-    // One cursor for the statements and one for the bodies of all classes, moved from tree to
-    // tree: creating one allocates, and a file has a tree per statement.
-    let mut cursor = first.walk();
-    let mut body_cursor = first.walk();
+    let mut lister = Lister::new(first);
     for root in roots {
-        for statement in root.children(&mut cursor) {
-            push_statement(statement, Some(&mut body_cursor), &mut out);
-        }
+        lister.push_units(root, &mut out);
     }
     out
+}
+
+/// Lists units root by root. Its cursors (one for the statements, one for class bodies) move
+/// from tree to tree: creating one allocates, and a file has a tree per statement.
+pub struct Lister<'t> {
+    cursor: TreeCursor<'t>,
+    body_cursor: TreeCursor<'t>,
+}
+
+impl<'t> Lister<'t> {
+    /// A lister whose cursors start at `any` node.
+    pub fn new(any: Node<'t>) -> Self {
+        Lister {
+            cursor: any.walk(),
+            body_cursor: any.walk(),
+        }
+    }
+
+    /// Appends the units of one root (a piece of a [`crate::parse::ModuleTree`]).
+    pub fn push_units(&mut self, root: Node<'t>, out: &mut Vec<Unit<'t>>) {
+        for statement in root.children(&mut self.cursor) {
+            push_statement(statement, Some(&mut self.body_cursor), out);
+        }
+    }
 }
 
 /// Adds one statement. A child of the root comes with a cursor to walk a class body with: its

@@ -37,7 +37,12 @@ struct Piece {
     line_end: usize,
     /// Shared with the snapshots analyses hold; copied only when an edit must shift it.
     tree: Arc<Tree>,
+    /// See [`ModuleTree::stamped_roots`].
+    stamp: u64,
 }
+
+/// Where stamps come from: unique within the process, so a stamp never names two parses.
+static NEXT_STAMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl ModuleTree {
     /// Parses `text` from scratch, giving up at `deadline`.
@@ -131,6 +136,14 @@ impl ModuleTree {
         self.pieces.iter().map(|p| p.tree.root_node())
     }
 
+    /// The root of each piece with its stamp: a number given to each parse of a piece, which
+    /// the piece keeps while edits only shift it. A stamp seen before therefore means the same
+    /// syntax as then, moved by the edits since: what was derived from that tree still holds,
+    /// shifted the same way (the analysis keeps each piece's units so).
+    pub fn stamped_roots(&self) -> impl Iterator<Item = (u64, Node<'_>)> + '_ {
+        self.pieces.iter().map(|p| (p.stamp, p.tree.root_node()))
+    }
+
     /// The top-level statements (and comments), in document order.
     pub fn statements(&self) -> impl Iterator<Item = Node<'_>> + '_ {
         children_of(self.roots())
@@ -195,6 +208,7 @@ impl Piece {
             row: start_point.row,
             line_end,
             tree: Arc::new(tree),
+            stamp: NEXT_STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 }
@@ -363,6 +377,24 @@ mod tests {
         assert_eq!(got, expected);
         assert_eq!(tree.piece_ranges().count(), 4);
         assert!(!tree.has_error());
+    }
+
+    #[test]
+    fn a_piece_keeps_its_stamp_until_it_is_parsed_again() {
+        let text = "x = 1\ndef f():\n    return 1\ny = 2\nz = 3\n";
+        let tree = ModuleTree::parse(text, None).unwrap();
+        let before: Vec<u64> = tree.stamped_roots().map(|(s, _)| s).collect();
+        let (new, edit) = edit_at(text, 20, 20, "+ é");
+        let (tree, _) = tree.reparse(&[edit], &new, None).unwrap();
+        let after: Vec<u64> = tree.stamped_roots().map(|(s, _)| s).collect();
+        // The function's piece is parsed again; the piece before it is untouched and the pieces
+        // after it only shift.
+        assert_eq!(after.len(), 4);
+        assert_eq!(after[0], before[0]);
+        assert_ne!(after[1], before[1]);
+        assert_eq!(after[2..], before[2..]);
+        let again = ModuleTree::parse(&new, None).unwrap();
+        assert!(again.stamped_roots().all(|(s, _)| !after.contains(&s)));
     }
 
     #[test]

@@ -29,8 +29,12 @@ use crate::parse::ModuleTree;
 use super::facts::{self, FileFacts, UnitData, UnitFacts};
 use super::kinds::KindSet;
 use super::probes::ImportProbe;
-use super::units::{unit_index, units, Unit, UnitKind};
+use super::units::{unit_index, Lister, UnitKind};
 use super::{suppression, Analysis, Context, FileSettings, Finding};
+pub use listing::OUT_OF_STEP;
+use listing::{Listing, Slot};
+
+mod listing;
 use crate::fix::imports::line_start;
 use crate::rules::{self, Rule};
 use crate::text::document::{Applied, ByteEdit};
@@ -61,6 +65,13 @@ struct CachedUnit {
     /// The kind id of the unit's node: a statement that error recovery wrapped into an `ERROR`
     /// node keeps its bytes but is no longer the same unit.
     node_kind: u16,
+    /// Where the unit's node ends (for a class header, the end of the class).
+    node_end: usize,
+    /// Whether the node is a child of a piece's root (see [`super::units::Unit::top_level`]).
+    top_level: bool,
+    /// The stamp of the piece it was listed from ([`ModuleTree::stamped_roots`]): while the
+    /// piece keeps it, the piece's units are the cached ones.
+    piece: u64,
     /// Touched by an edit since the analysis: its data and findings no longer hold.
     dirty: bool,
     /// Shared between successive caches: a keystroke copies pointers, not facts.
@@ -154,6 +165,10 @@ fn shift_unit(unit: &mut CachedUnit, edit: &ByteEdit) -> bool {
         return false;
     };
     unit.line_end = line_end;
+    let Some(node_end) = shift(edit, unit.node_end) else {
+        return false;
+    };
+    unit.node_end = node_end;
     if unit.findings.is_empty() {
         return true;
     }
@@ -183,10 +198,9 @@ pub fn analyze(
     deadline: Option<Instant>,
     previous: Option<&Cache>,
 ) -> (Analysis, Option<Cache>) {
-    let units = units(tree.roots());
     let reason = match previous {
         Some(previous) if &previous.settings == settings => {
-            match try_incremental(source, tree, settings, deadline, previous, &units) {
+            match try_incremental(source, tree, settings, deadline, previous) {
                 Ok(done) => return done,
                 Err(reason) => Some(reason),
             }
@@ -194,7 +208,7 @@ pub fn analyze(
         Some(_) => Some("settings changed"),
         None => None,
     };
-    let (mut analysis, cache) = full(source, tree, settings, deadline, &units);
+    let (mut analysis, cache) = full(source, tree, settings, deadline);
     analysis.full_reason = reason;
     (analysis, cache)
 }
@@ -303,8 +317,19 @@ fn full(
     tree: &ModuleTree,
     settings: &FileSettings,
     deadline: Option<Instant>,
-    units: &[Unit],
 ) -> (Analysis, Option<Cache>) {
+    // The units, each with the stamp of its piece.
+    let mut units = Vec::new();
+    let mut stamps = Vec::new();
+    let mut roots = tree.stamped_roots().peekable();
+    if let Some(&(_, first)) = roots.peek() {
+        let mut lister = Lister::new(first);
+        for (stamp, root) in roots {
+            lister.push_units(root, &mut units);
+            stamps.resize(units.len(), stamp);
+        }
+    }
+    let units = &units[..];
     let (data, facts) = facts::collect_all(units, source);
     let ctx = Context::with_facts(source, tree, settings, &facts, None);
     let RuleFindings {
@@ -325,18 +350,22 @@ fn full(
     let cache = Cache {
         settings: settings.clone(),
         facts: facts.clone(),
-        head: Head::of(units, source),
+        head: Head::of(tree, source),
         probes: ctx.import_probes(),
         units: units
             .iter()
+            .zip(stamps)
             .zip(data)
             .zip(per_unit)
-            .map(|((u, data), findings)| CachedUnit {
+            .map(|(((u, piece), data), findings)| CachedUnit {
                 range: u.range(),
                 line_start: line_start(source, u.start),
                 line_end: last_line_end(source, u.end),
                 kind: u.kind,
                 node_kind: u.node_kind,
+                node_end: u.node.end_byte(),
+                top_level: u.top_level,
+                piece,
                 dirty: false,
                 data: Arc::new(data),
                 findings: Arc::new(findings),
@@ -366,8 +395,10 @@ fn try_incremental(
     settings: &FileSettings,
     deadline: Option<Instant>,
     previous: &Cache,
-    units: &[Unit],
 ) -> Result<(Analysis, Option<Cache>), &'static str> {
+    let listing = Listing::of(tree, &previous.units);
+    let units = &listing.slots[..];
+    let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
     // Pair the new units with clean cached ones of the same range (both lists are sorted).
     // Each with its position in the cache.
     let mut paired: Vec<Option<(usize, &CachedUnit)>> = Vec::with_capacity(units.len());
@@ -384,7 +415,7 @@ fn try_incremental(
     // Fixes read the top of the module: where an `import` goes, whether one is there to reuse.
     // When its leading statements changed, every unit holding a fix is analysed again; when only
     // the line after them changed, the units whose fixes insert there.
-    let head = Head::of(units, source);
+    let head = Head::of(tree, source);
     let leading_changed = head.leading != previous.head.leading;
     if leading_changed || head.after != previous.head.after {
         for (unit, pair) in units.iter().zip(paired.iter_mut()) {
@@ -404,7 +435,7 @@ fn try_incremental(
     }
     unpair_class_bodies(units, &mut paired);
     let logger_name = settings.options.logger_name.as_str();
-    let mut plan = Plan::of(units, &paired, previous, source, &previous.facts)?;
+    let mut plan = Plan::of(&listing, &paired, previous, source, &previous.facts)?;
     // An import changed. What rules read of the imports through a name in the code can change
     // only in the units that name a changed binding: those are collected with the new imports and
     // analysed again. What they asked about the imports as a whole was recorded (`probes`); if
@@ -423,12 +454,12 @@ fn try_incremental(
             return Err("an import the rules ask about changed");
         }
         let names: Vec<&str> = changes.iter().map(|c| c.local).collect();
-        for i in units_naming(source, units, &names) {
+        for i in units_naming(source, &ranges, &names) {
             paired[i] = None;
         }
         unpair_class_bodies(units, &mut paired);
         let context = FileFacts::from_imports(imports.clone());
-        plan = Plan::of(units, &paired, previous, source, &context)?;
+        plan = Plan::of(&listing, &paired, previous, source, &context)?;
         if plan.merged.as_ref().is_none_or(|m| m.imports != imports) {
             return Err("units out of step");
         }
@@ -467,7 +498,7 @@ fn try_incremental(
         || code_dropped
         || dirty
             .iter()
-            .any(|&i| units[i].kind == UnitKind::Code && units[i].node.kind() != "comment");
+            .any(|&i| units[i].kind == UnitKind::Code && !COMMENT.contains_id(units[i].node_kind));
     // This holds while the file has syntax errors too. Error recovery regroups statements from
     // one keystroke to the next, but a regrouped statement is a unit of another range or kind
     // (dirty), the facts of every dirty unit are collected again and compared, and all module
@@ -491,12 +522,20 @@ fn try_incremental(
     } else {
         dirty.clone()
     };
-    let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
-    let region = |indices: &[usize]| Some(indices.iter().map(|&i| units[i]).collect());
-    let ctx = Context::with_facts(source, tree, settings, &facts, region(&local));
-    let flow_ctx = code_changed.then(|| {
-        Context::with_facts(source, tree, settings, &facts, region(&analysed)).with_module_code()
-    });
+    let ctx = Context::with_facts(source, tree, settings, &facts, Some(listing.units(&local)?));
+    let flow_ctx = match code_changed {
+        true => Some(
+            Context::with_facts(
+                source,
+                tree,
+                settings,
+                &facts,
+                Some(listing.units(&analysed)?),
+            )
+            .with_module_code(),
+        ),
+        false => None,
+    };
     let whole_ctx = Context::with_facts(source, tree, settings, &facts, None);
     let found = run_all(&ctx, flow_ctx.as_ref(), &whole_ctx, deadline);
     let mut per_analysed: Vec<Vec<Finding>> = vec![Vec::new(); analysed.len()];
@@ -553,20 +592,19 @@ fn try_incremental(
                 };
                 // A reused unit was paired on its range and kind, and shifted with its lines
                 // while it stayed clean: its line bounds carry over without a search.
-                let (line_start, line_end, node_kind) = match r {
-                    Some(c) => (c.line_start, c.line_end, c.node_kind),
-                    None => (
-                        line_start(source, u.start),
-                        last_line_end(source, u.end),
-                        u.node_kind,
-                    ),
+                let (line_start, line_end) = match r {
+                    Some(c) => (c.line_start, c.line_end),
+                    None => (line_start(source, u.start), last_line_end(source, u.end)),
                 };
                 CachedUnit {
                     range: u.range(),
                     line_start,
                     line_end,
                     kind: u.kind,
-                    node_kind,
+                    node_kind: u.node_kind,
+                    node_end: u.node_end,
+                    top_level: u.top_level,
+                    piece: u.stamp,
                     dirty: false,
                     data,
                     findings,
@@ -587,10 +625,10 @@ fn try_incremental(
 
 /// A class's methods are read in the light of its header (a view's base class): when the header
 /// is not reused, the whole class is collected and analysed again.
-fn unpair_class_bodies<T>(units: &[Unit], paired: &mut [Option<T>]) {
+fn unpair_class_bodies<T>(units: &[Slot], paired: &mut [Option<T>]) {
     for i in 0..units.len() {
         if paired[i].is_none() && units[i].kind == UnitKind::ClassHeader {
-            let class_end = units[i].node.end_byte();
+            let class_end = units[i].node_end;
             for j in i + 1..units.len() {
                 if units[j].start >= class_end {
                     break;
@@ -603,8 +641,7 @@ fn unpair_class_bodies<T>(units: &[Unit], paired: &mut [Option<T>]) {
 
 /// The units whose text holds one of `names` as a whole word (an identifier, or the same letters
 /// in a string or a comment: more than needed, never less).
-fn units_naming(source: &str, units: &[Unit], names: &[&str]) -> Vec<usize> {
-    let ranges: Vec<Range<usize>> = units.iter().map(|u| u.range()).collect();
+fn units_naming(source: &str, ranges: &[Range<usize>], names: &[&str]) -> Vec<usize> {
     let bytes = source.as_bytes();
     // Where a name cannot start or end: next to a character that continues the same identifier
     // token. A letter or `_` before it does, unless the run of them starts with a digit (a
@@ -621,7 +658,7 @@ fn units_naming(source: &str, units: &[Unit], names: &[&str]) -> Vec<usize> {
     for name in names.iter().filter(|n| !n.is_empty()) {
         for at in memchr::memmem::find_iter(bytes, name.as_bytes()) {
             if !continues_before(at) && !continues_after(at + name.len()) {
-                found.push(unit_index(&ranges, at));
+                found.push(unit_index(ranges, at));
             }
         }
     }
@@ -647,7 +684,7 @@ struct Plan<'c> {
 impl<'c> Plan<'c> {
     /// Collects the units `paired` does not reuse, resolving names with `context`.
     fn of(
-        units: &[Unit],
+        listing: &Listing,
         paired: &[Option<(usize, &'c CachedUnit)>],
         previous: &'c Cache,
         source: &str,
@@ -658,10 +695,11 @@ impl<'c> Plan<'c> {
             kept[*k] = true;
         }
         let reused: Vec<Option<&CachedUnit>> = paired.iter().map(|p| p.map(|(_, c)| c)).collect();
-        let dirty: Vec<usize> = (0..units.len()).filter(|&i| reused[i].is_none()).collect();
-        let fresh: Vec<UnitData> = dirty
+        let dirty: Vec<usize> = (0..reused.len()).filter(|&i| reused[i].is_none()).collect();
+        let fresh: Vec<UnitData> = listing
+            .units(&dirty)?
             .iter()
-            .map(|&i| facts::collect_with(&units[i], source, context))
+            .map(|u| facts::collect_with(u, source, context))
             .collect();
         // The cached units dropped, each with the number of kept units before it. When the dirty
         // units replace them one for one, in the same places, with equal facts (typing inside a
@@ -725,12 +763,12 @@ struct Head {
 }
 
 impl Head {
-    fn of(units: &[Unit], source: &str) -> Head {
+    fn of(tree: &ModuleTree, source: &str) -> Head {
         use std::hash::{Hash, Hasher};
         let mut leading = std::collections::hash_map::DefaultHasher::new();
         let mut last_end = 0;
-        for unit in units {
-            let node = unit.node;
+        // The leading statements are top-level ones, each a unit of its own.
+        for node in tree.statements() {
             let is_leading = match node.kind() {
                 "comment"
                 | "future_import_statement"
@@ -745,8 +783,8 @@ impl Head {
             if !is_leading {
                 break;
             }
-            (node.kind_id(), unit.start, unit.end).hash(&mut leading);
-            last_end = unit.end;
+            (node.kind_id(), node.start_byte(), node.end_byte()).hash(&mut leading);
+            last_end = node.end_byte();
         }
         let line_end = crate::fix::imports::line_end;
         let start = line_end(source, last_end);
@@ -803,12 +841,13 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::units::units;
 
     #[test]
     fn a_name_is_found_wherever_it_may_be_its_own_token() {
         let source = "a = r.get(u)\nb = xr.get(u)\nc = 1r\nd = 😀r\ne = rx\nf = 0xfr\n";
         let tree = ModuleTree::parse(source, None).expect("parses");
-        let units = units(tree.roots());
+        let units: Vec<Range<usize>> = units(tree.roots()).iter().map(|u| u.range()).collect();
         // `r` alone, after a number (`1r`, `0xfr`: two tokens) and after an emoji; not inside
         // the identifiers `xr` and `rx`.
         assert_eq!(units_naming(source, &units, &["r"]), [0, 2, 3, 5]);
