@@ -109,9 +109,18 @@ fn main() {
             cache.as_ref(),
         );
         cache = next;
-        if std::env::var_os("PREFLIGHT_BENCH_VERBOSE").is_some() {
+        if let Some(verbose) = std::env::var_os("PREFLIGHT_BENCH_VERBOSE") {
             let analyse = started.elapsed();
-            if let Some(reason) = analysis.full_reason {
+            if verbose == "all" {
+                println!(
+                    "edit {i} {} {:?} at {}: apply {:.2} ms, analyse {:.2} ms",
+                    edit["kind"],
+                    edit["text"],
+                    range["start"],
+                    ms(apply),
+                    ms(analyse)
+                );
+            } else if let Some(reason) = analysis.full_reason {
                 println!(
                     "edit {i} {:?} at {}: full path, {reason}",
                     edit["text"], range["start"]

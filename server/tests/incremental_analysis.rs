@@ -231,7 +231,12 @@ proptest! {
     })]
 
     #[test]
-    fn incremental_analysis_equals_full_analysis(ops in prop::collection::vec(op(), 1..30)) {
+    fn incremental_analysis_equals_full_analysis(
+        ops in prop::collection::vec(op(), 1..30),
+        every_statement in any::<bool>(),
+    ) {
+        // Half the cases cut a piece at every statement, as many as a large file has.
+        preflight::parse::split::cut_at_every_statement(every_statement);
         if let Err(e) = run(&ops) {
             prop_assert!(false, "{}", e);
         }

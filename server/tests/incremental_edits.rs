@@ -83,7 +83,10 @@ proptest! {
         ops in prop::collection::vec(edit_op(), 1..25),
         utf8 in any::<bool>(),
         batch in 1usize..4,
+        every_statement in any::<bool>(),
     ) {
+        // Half the cases cut a piece at every statement, so that this short text has several.
+        preflight::parse::split::cut_at_every_statement(every_statement);
         let enc = if utf8 { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
         let initial = "import os\n\ndef main():\n    print('héllo 中文 😀')\n";
         if let Err(e) = edit_check::run(initial, &ops, batch, enc) {

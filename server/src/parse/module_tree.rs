@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use tree_sitter::{InputEdit, Node, Point, Tree, TreeCursor};
 
-use super::split::{piece_starts, statement_starts};
+use super::split::{piece_starts, piece_starts_after};
 use super::{parse_piece, ParseError};
 
 /// The syntax of one module.
@@ -89,7 +89,7 @@ impl ModuleTree {
             let mut starts = vec![pieces[i].start];
             let mut next = run_end;
             let mut resync = None;
-            statement_starts(text.as_bytes(), pieces[i].start, |at| {
+            piece_starts_after(text.as_bytes(), pieces[i].start, |at| {
                 if at >= dirty_until {
                     while next < pieces.len() && pieces[next].start < at {
                         next += 1;
@@ -328,6 +328,7 @@ impl<'t> Rows<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::split::cut_at_every_statement;
 
     fn edit_at(text: &str, start: usize, old_end: usize, insert: &str) -> (String, InputEdit) {
         let mut new = text.to_string();
@@ -361,6 +362,7 @@ mod tests {
 
     #[test]
     fn statements_keep_the_nodes_of_a_whole_parse() {
+        cut_at_every_statement(true);
         let text = "import os\n\n\ndef f():\n    return 1\n# c\nclass C:\n    x = '中文😀'\nf()\n";
         let tree = ModuleTree::parse(text, None).unwrap();
         let whole = super::super::parse_str(text).unwrap();
@@ -381,6 +383,7 @@ mod tests {
 
     #[test]
     fn a_piece_keeps_its_stamp_until_it_is_parsed_again() {
+        cut_at_every_statement(true);
         let text = "x = 1\ndef f():\n    return 1\ny = 2\nz = 3\n";
         let tree = ModuleTree::parse(text, None).unwrap();
         let before: Vec<u64> = tree.stamped_roots().map(|(s, _)| s).collect();
@@ -399,6 +402,7 @@ mod tests {
 
     #[test]
     fn edits_reparse_to_what_a_fresh_parse_gives() {
+        cut_at_every_statement(true);
         let text = "x = 1\ndef f():\n    return 1\ny = 2\nz = 3\n";
         let cases: &[(usize, usize, &str)] = &[
             (20, 20, "+ é"),                               // inside a function
@@ -420,6 +424,7 @@ mod tests {
 
     #[test]
     fn a_batch_of_edits_and_a_string_that_opens_and_closes() {
+        cut_at_every_statement(true);
         let mut text = "def f():\n    pass\n\ndef g():\n    '''doc'''\n\nh = 1\n".to_string();
         let mut tree = ModuleTree::parse(&text, None).unwrap();
         for (start, end, insert) in [
@@ -445,6 +450,58 @@ mod tests {
             let ranges: Vec<_> = tree.piece_ranges().collect();
             assert_eq!(ranges.len(), 1);
             assert_eq!(ranges[0], 0..text.len());
+        }
+    }
+
+    /// With the cuts of real use (a run of statements per piece), edits that add, remove and
+    /// rename statements, and so move cuts, give the pieces and trees of a fresh parse.
+    #[test]
+    fn runs_of_statements_follow_edits_that_move_their_cuts() {
+        let mut text: String = (0..300)
+            .map(|i| match i % 3 {
+                0 => format!("def f{i}(a):\n    return a + {i}\n\n"),
+                1 => format!("v{i} = f{}({i})\n", i - 1),
+                _ => format!("class C{i}:\n    x = '中文{i}'\n\n"),
+            })
+            .collect();
+        let mut tree = ModuleTree::parse(&text, None).unwrap();
+        let pieces = tree.piece_ranges().count();
+        assert!((20..=100).contains(&pieces), "{pieces} pieces");
+        let at = |t: &str, needle: &str| t.find(needle).expect("in the text");
+        for step in 0..40 {
+            let (start, end, insert) = match step % 5 {
+                // A statement's first line renamed: its cut may appear or go.
+                0 => {
+                    let s = at(&text, &format!("v{}", 1 + 3 * step)) + 1;
+                    (s, s, "x".to_string())
+                }
+                // A new statement typed in the middle of a run.
+                1 => {
+                    let s = at(&text, &format!("def f{}", 3 * step));
+                    (s, s, format!("w{step} = 'é😀'\n"))
+                }
+                // A statement deleted whole.
+                2 => {
+                    let s = at(&text, &format!("class C{}", 2 + 3 * step));
+                    let e = s + text[s..].find("\n\n").expect("blank line") + 2;
+                    (s, e, String::new())
+                }
+                // A function body edited.
+                3 => {
+                    let s = at(&text, &format!("return a + {}", 3 * step));
+                    (s, s + 6, "yield".to_string())
+                }
+                // A bracket left open, for good: it ends at the next definition.
+                _ => {
+                    let s = at(&text, &format!("f{}({})", 3 * step, 3 * step + 1));
+                    (s, s, "(".to_string())
+                }
+            };
+            let (new, edit) = edit_at(&text, start, end, &insert);
+            let (next, _) = tree.reparse(&[edit], &new, None).unwrap();
+            same_as_fresh(&next, &new);
+            tree = next;
+            text = new;
         }
     }
 }

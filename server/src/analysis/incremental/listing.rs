@@ -218,6 +218,8 @@ mod tests {
 
     #[test]
     fn shifted_pieces_are_copied_and_equal_a_walk() {
+        // A piece per statement, so that this small text has many.
+        crate::parse::split::cut_at_every_statement(true);
         let mut doc = Document::new(1, SOURCE);
         let settings = FileSettings::default();
         let text = doc.text();
