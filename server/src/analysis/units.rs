@@ -70,7 +70,7 @@ pub fn units<'t>(roots: impl IntoIterator<Item = Node<'t>>) -> Vec<Unit<'t>> {
 }
 
 /// Lists units root by root. Its cursors (one for the statements, one for class bodies) move
-/// from tree to tree: creating one allocates, and a file has a tree per statement.
+/// from tree to tree: creating one allocates, and a file has a tree per run of a few statements.
 pub struct Lister<'t> {
     cursor: TreeCursor<'t>,
     body_cursor: TreeCursor<'t>,

@@ -1,7 +1,8 @@
 //! The Python parser: one tree-sitter `Parser` per thread, reused across files.
 //!
-//! Files are analysed as a [`ModuleTree`]: one tree per top-level statement ([`split`] says where
-//! each starts), so that an edit reparses one statement instead of revisiting all of them.
+//! Files are analysed as a [`ModuleTree`]: one tree per run of a few top-level statements
+//! ([`split`] says where each starts), so that an edit reparses a few statements instead of
+//! revisiting all of them.
 
 mod module_tree;
 pub mod split;

@@ -1,10 +1,12 @@
-//! A module's syntax as one tree-sitter tree per top-level statement, kept in step with edits.
+//! A module's syntax as one tree-sitter tree per run of top-level statements, kept in step with
+//! edits.
 //!
 //! tree-sitter-python cannot reuse the nodes that group a module's statements, so an incremental
 //! reparse of one tree revisits every top-level statement: 4–7 ms per keystroke on a 20,000-line
-//! file, whatever the edit (BENCHMARKS.md). Here each statement, with the comments and blank lines
-//! below it, is a *piece* parsed on its own with tree-sitter's included ranges, so positions stay
-//! those of the whole text. An edit reparses the pieces it touches; the others only shift.
+//! file, whatever the edit (BENCHMARKS.md). Here a few statements, with the comments and blank
+//! lines below them, make a *piece* parsed on its own with tree-sitter's included ranges, so
+//! positions stay those of the whole text. An edit reparses the pieces it touches; the others
+//! only shift.
 //!
 //! Where pieces start is a function of the text alone ([`super::split`]). After an edit the split
 //! is redone from the last piece start the edit cannot have moved, until it meets the start of an

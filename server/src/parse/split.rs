@@ -1,9 +1,11 @@
-//! Where a module's top-level statements start, found from the text alone.
+//! Where a module's top-level statements, and the pieces that group them, start: found from the
+//! text alone.
 //!
-//! Preflight parses each top-level statement as a tree of its own ([`super::ModuleTree`]), because
-//! tree-sitter-python revisits every top-level statement of a file on each reparse. The split must
-//! not need a parse, and must be a function of the text, so that splitting after an edit and
-//! splitting the new text from scratch agree.
+//! Preflight parses each run of a few top-level statements as a tree of its own
+//! ([`super::ModuleTree`]), because tree-sitter-python revisits every top-level statement of a
+//! tree on each reparse. The split must not need a parse, and must be a function of the text, so
+//! that splitting after an edit and splitting the new text from scratch agree
+//! ([`piece_starts_after`] says where runs are cut).
 //!
 //! A line starts a statement when it begins at column 0 with code, outside any string or bracket,
 //! and does not continue the line before (a trailing `\`), a compound statement (`else:`,

@@ -325,7 +325,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             None,
         ));
     };
-    // The module's scope is the roots of all its pieces (one per top-level statement), walked in
+    // The module's scope is the roots of all its pieces (runs of top-level statements), walked in
     // order as one body when its first module node comes up.
     let first_module = ctx.roots().find(|r| r.kind() == "module");
     ctx.walk(&["function_definition", "module"], |scope| {
