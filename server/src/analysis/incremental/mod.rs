@@ -522,20 +522,16 @@ fn try_incremental(
     } else {
         dirty.clone()
     };
-    let ctx = Context::with_facts(source, tree, settings, &facts, Some(listing.units(&local)?));
-    let flow_ctx = match code_changed {
-        true => Some(
-            Context::with_facts(
-                source,
-                tree,
-                settings,
-                &facts,
-                Some(listing.units(&analysed)?),
-            )
-            .with_module_code(),
-        ),
-        false => None,
-    };
+    // `local` is a subset of `analysed`: their nodes are looked up once.
+    let analysed_units = listing.units(&analysed)?;
+    let local_units = local
+        .iter()
+        .filter_map(|i| analysed.binary_search(i).ok().map(|k| analysed_units[k]))
+        .collect();
+    let ctx = Context::with_facts(source, tree, settings, &facts, Some(local_units));
+    let flow_ctx = code_changed.then(|| {
+        Context::with_facts(source, tree, settings, &facts, Some(analysed_units)).with_module_code()
+    });
     let whole_ctx = Context::with_facts(source, tree, settings, &facts, None);
     let found = run_all(&ctx, flow_ctx.as_ref(), &whole_ctx, deadline);
     let mut per_analysed: Vec<Vec<Finding>> = vec![Vec::new(); analysed.len()];
