@@ -93,6 +93,8 @@ const PIECES: &[&str] = &[
     "logger = logging.getLogger(__name__)\n",
     "log = 1\n",
     "\"\"\"Docs.\"\"\"\n",
+    // A docstring left open: its quotes pair with those of the next one.
+    "    \"\"\"Returns",
     "q = f\"SELECT * FROM t WHERE a = {x}\"\n",
     "cur.execute(q)\n",
     "wb = load_workbook(p)\nwb.close()\nwb.active\n",

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use tree_sitter::{InputEdit, Node, Point, Tree, TreeCursor};
 
-use super::split::{piece_starts, piece_starts_after};
+use super::split::{piece_starts_after, pieces};
 use super::{parse_piece, ParseError};
 
 /// The syntax of one module.
@@ -37,6 +37,9 @@ struct Piece {
     row: usize,
     /// Where the first line ends (its line break, or `end`): an edit there may undo the start.
     line_end: usize,
+    /// How far past `end` the split read to place the piece's cuts (0: not past it): an edit
+    /// before it may move them ([`super::split::statement_starts`]).
+    reach: usize,
     /// Shared with the snapshots analyses hold; copied only when an edit must shift it.
     tree: Arc<Tree>,
     /// See [`ModuleTree::stamped_roots`].
@@ -49,14 +52,16 @@ static NEXT_STAMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::
 impl ModuleTree {
     /// Parses `text` from scratch, giving up at `deadline`.
     pub fn parse(text: &str, deadline: Option<Instant>) -> Result<Self, ParseError> {
-        let starts = piece_starts(text.as_bytes());
+        let cuts = pieces(text.as_bytes());
         let mut rows = Rows::new(text, 0, 0);
-        let mut pieces = Vec::with_capacity(starts.len());
-        for (i, &start) in starts.iter().enumerate() {
-            let end = starts.get(i + 1).copied().unwrap_or(text.len());
-            pieces.push(Piece::parse(text, start, end, &mut rows, None, deadline)?);
+        let mut parsed = Vec::with_capacity(cuts.len());
+        for (i, &(start, reach)) in cuts.iter().enumerate() {
+            let end = cuts.get(i + 1).map_or(text.len(), |&(next, _)| next);
+            parsed.push(Piece::parse(
+                text, start, end, reach, &mut rows, None, deadline,
+            )?);
         }
-        Ok(ModuleTree { pieces })
+        Ok(ModuleTree { pieces: parsed })
     }
 
     /// The tree of `text`, the text of this tree after `edits` (in order, each in the coordinates
@@ -88,10 +93,14 @@ impl ModuleTree {
                 .find(|&k| !dirty[k])
                 .unwrap_or(pieces.len());
             let dirty_until = pieces[run_end - 1].end;
-            let mut starts = vec![pieces[i].start];
+            // Each new piece's start and reach.
+            let mut cuts = vec![(pieces[i].start, 0)];
             let mut next = run_end;
             let mut resync = None;
-            piece_starts_after(text.as_bytes(), pieces[i].start, |at| {
+            piece_starts_after(text.as_bytes(), pieces[i].start, |at, reach| {
+                if let Some(last) = cuts.last_mut() {
+                    last.1 = reach;
+                }
                 if at >= dirty_until {
                     while next < pieces.len() && pieces[next].start < at {
                         next += 1;
@@ -101,20 +110,20 @@ impl ModuleTree {
                         return ControlFlow::Break(());
                     }
                 }
-                starts.push(at);
+                cuts.push((at, 0));
                 ControlFlow::Continue(())
             });
             let replaced = resync.unwrap_or(pieces.len());
             let until = pieces.get(replaced).map_or(text.len(), |p| p.start);
             let mut rows = Rows::new(text, pieces[i].start, pieces[i].row);
             let mut olds = pieces[i..replaced].iter().peekable();
-            for (k, &start) in starts.iter().enumerate() {
-                let end = starts.get(k + 1).copied().unwrap_or(until);
+            for (k, &(start, reach)) in cuts.iter().enumerate() {
+                let end = cuts.get(k + 1).map_or(until, |&(next, _)| next);
                 // An old piece starting here is the best guess at the new one's nodes (both lists
                 // are in order).
                 while olds.next_if(|p| p.start < start).is_some() {}
                 let old = olds.next_if(|p| p.start == start);
-                let piece = Piece::parse(text, start, end, &mut rows, old, deadline)?;
+                let piece = Piece::parse(text, start, end, reach, &mut rows, old, deadline)?;
                 match old {
                     // A statement that does not parse as a module (its root is `ERROR`) is
                     // regrouped by error recovery from one keystroke to the next in ways the
@@ -184,6 +193,7 @@ impl Piece {
         text: &str,
         start: usize,
         end: usize,
+        reach: usize,
         rows: &mut Rows,
         old: Option<&Piece>,
         deadline: Option<Instant>,
@@ -209,6 +219,7 @@ impl Piece {
             end,
             row: start_point.row,
             line_end,
+            reach,
             tree: Arc::new(tree),
             stamp: NEXT_STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
@@ -261,12 +272,21 @@ fn apply_edit(pieces: &mut [Piece], dirty: &mut [bool], edit: &InputEdit) {
     for d in &mut dirty[first..=last.max(first_touched)] {
         *d = true;
     }
+    // A piece before them whose split read past the edit's start (rare: a docstring left open).
+    for (piece, d) in pieces.iter().zip(dirty.iter_mut()).take(first) {
+        if piece.reach > s {
+            *d = true;
+        }
+    }
     let rows = edit.new_end_position.row as isize - edit.old_end_position.row as isize;
     for piece in pieces.iter_mut().skip(first) {
         let start = piece.start;
         piece.start = shift(start, edit);
         piece.end = shift(piece.end, edit);
         piece.line_end = shift(piece.line_end, edit);
+        if piece.reach > 0 {
+            piece.reach = shift(piece.reach, edit);
+        }
         if start >= old_end {
             piece.row = (piece.row as isize + rows).max(0) as usize;
         } else if start > s {
@@ -381,6 +401,27 @@ mod tests {
         assert_eq!(got, expected);
         assert_eq!(tree.piece_ranges().count(), 4);
         assert!(!tree.has_error());
+    }
+
+    #[test]
+    fn closing_a_docstring_left_open_rejoins_the_pieces_it_had_let_go() {
+        cut_at_every_statement(true);
+        // `f`'s docstring is left open: its quotes pair with those of `g`'s, and the split lets
+        // the statements between go. Closing it before `g` takes them back into `f`'s statement:
+        // the piece of `f` is split again, though the edit lies two pieces further on.
+        let text = "def f():\n    \"\"\"Open\n    x = 1\n\ny = 2\n\nz = 3\n\ndef g():\n    \"\"\"Doc.\"\"\"\n";
+        let tree = ModuleTree::parse(text, None).unwrap();
+        assert_eq!(tree.piece_ranges().count(), 4);
+        let at = text.find("def g").expect("in the text");
+        let (new, edit) = edit_at(text, at, at, "\"\"\"\n");
+        let (tree, _) = tree.reparse(&[edit], &new, None).unwrap();
+        same_as_fresh(&tree, &new);
+        assert_eq!(tree.piece_ranges().count(), 2);
+        // And opening it again lets them go.
+        let (back, edit) = edit_at(&new, at, at + 4, "");
+        let (tree, _) = tree.reparse(&[edit], &back, None).unwrap();
+        same_as_fresh(&tree, &back);
+        assert_eq!(tree.piece_ranges().count(), 4);
     }
 
     #[test]

@@ -14,6 +14,12 @@
 //! a line that starts with `def`, `class`, `async def` or `import`: no expression can continue
 //! with those words, so an unclosed bracket above them is an error that ends there, and a
 //! bracket typed without its closing partner does not join the rest of the file into one piece.
+//! Strings have the like exception: a docstring typed without its closing quotes pairs with the
+//! quotes that open the next docstring, `"""Return ...`, and from there on every string and every
+//! stretch of code trade places. Closing quotes glued to a word never occur in valid code (bar a
+//! keyword or a string prefix), so a string that ends so is taken to end with its first line, and
+//! the statements it swallowed are statements again. The scan then read past the statement it
+//! was in: it reports how far ([`statement_starts`]), so that an edit there splits it again.
 
 use std::cell::Cell;
 use std::ops::ControlFlow;
@@ -25,15 +31,24 @@ const CONTINUATIONS: &[&[u8]] = &[b"else", b"elif", b"except", b"finally"];
 const ALWAYS_STATEMENTS: &[&[u8]] = &[b"def", b"class", b"import", b"async def"];
 
 /// Calls `found` with the start of each top-level statement after `from`, in order, until it
-/// breaks or the text ends.
+/// breaks or the text ends; with it, the *reach* of the statement that ends there: the end of the
+/// bytes past that start its scan read (a docstring left open is only seen as such at the next
+/// docstring), or 0 when it read none.
 ///
 /// `from` must be 0 or a statement start found by an earlier scan: the scan assumes it starts
 /// outside any string or bracket. The line at `from` is not reported. From 0, the first
 /// statement is not reported either: comments and blank lines above it belong to it.
-pub fn statement_starts(text: &[u8], from: usize, mut found: impl FnMut(usize) -> ControlFlow<()>) {
+pub fn statement_starts(
+    text: &[u8],
+    from: usize,
+    mut found: impl FnMut(usize, usize) -> ControlFlow<()>,
+) {
     let mut depth: u32 = 0;
     // The quote byte and whether it is tripled, while inside a string.
     let mut string: Option<(u8, bool)> = None;
+    // Where the last triple-quoted string opened, and the bracket depth there.
+    let mut opened = (0, 0);
+    let mut reach = 0;
     let mut continued = false;
     let mut after_decorator = false;
     let mut code_seen = from > 0;
@@ -48,8 +63,11 @@ pub fn statement_starts(text: &[u8], from: usize, mut found: impl FnMut(usize) -
             if code && string.is_none() && !continued && (depth == 0 || always) {
                 let continues = CONTINUATIONS.iter().any(|w| starts_with_word(rest, w));
                 let starts = !continues && !after_decorator && code_seen && i > from;
-                if starts && found(i).is_break() {
-                    return;
+                if starts {
+                    if found(i, reach).is_break() {
+                        return;
+                    }
+                    reach = 0;
                 }
                 depth = 0;
                 code_seen = true;
@@ -80,6 +98,20 @@ pub fn statement_starts(text: &[u8], from: usize, mut found: impl FnMut(usize) -
                         string = None;
                     } else if text.get(i + 1) == Some(&quote) && text.get(i + 2) == Some(&quote) {
                         string = None;
+                        if let Some(word) = glued_word(&text[i + 3..]) {
+                            // These quotes open a docstring (`"""Return ...`): the string they
+                            // seem to close was never closed, and swallowed the statements since.
+                            // It is taken to end with its first line, so that a docstring typed
+                            // without its closing quotes does not join every statement down to
+                            // the next docstring into one.
+                            // The decision read the word and the byte after it (or the end of
+                            // the text, which an insertion there would move).
+                            reach = reach.max(i + 3 + word + 1);
+                            let (at, was) = opened;
+                            i = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |n| at + n);
+                            depth = was;
+                            continue;
+                        }
                         i += 3;
                         continue;
                     }
@@ -94,6 +126,9 @@ pub fn statement_starts(text: &[u8], from: usize, mut found: impl FnMut(usize) -
                 b'\'' | b'"' => {
                     let triple = text.get(i + 1) == Some(&b) && text.get(i + 2) == Some(&b);
                     string = Some((b, triple));
+                    if triple {
+                        opened = (i, depth);
+                    }
                     i += if triple { 3 } else { 1 };
                     continue;
                 }
@@ -131,7 +166,8 @@ const MAX_STATEMENTS: usize = 32;
 const BIG: usize = 2048;
 
 /// Calls `found` with the start of each piece after `from` (0 or a piece start), in order, until
-/// it breaks or the text ends.
+/// it breaks or the text ends; with it, the reach of the piece that ends there (see
+/// [`statement_starts`]: an edit before it must split that piece again).
 ///
 /// A piece is a run of statements. Each tree shifts on every edit above it (about a
 /// microsecond each: with a tree per statement, 1.4 ms for a keystroke at the top of a
@@ -147,7 +183,7 @@ const BIG: usize = 2048;
 pub fn piece_starts_after(
     text: &[u8],
     from: usize,
-    mut found: impl FnMut(usize) -> ControlFlow<()>,
+    mut found: impl FnMut(usize, usize) -> ControlFlow<()>,
 ) {
     let every = EVERY_STATEMENT.with(Cell::get);
     let mut statements = 1;
@@ -161,19 +197,25 @@ pub fn piece_starts_after(
     // A statement's size is known when the next one starts: each decision waits for it.
     let mut pending: Option<usize> = None;
     let mut stopped = false;
-    statement_starts(text, from, |at| {
+    // The reach of the piece before `pending`.
+    let mut reach = 0;
+    statement_starts(text, from, |at, statement_reach| {
         if let Some(start) = pending {
-            if cuts(start, at) && found(start).is_break() {
-                stopped = true;
-                return ControlFlow::Break(());
+            if cuts(start, at) {
+                if found(start, reach).is_break() {
+                    stopped = true;
+                    return ControlFlow::Break(());
+                }
+                reach = 0;
             }
         }
+        reach = reach.max(statement_reach);
         pending = Some(at);
         ControlFlow::Continue(())
     });
     if let Some(start) = pending.filter(|_| !stopped) {
         if cuts(start, text.len()) {
-            let _ = found(start);
+            let _ = found(start, reach);
         }
     }
 }
@@ -201,33 +243,75 @@ fn opens_piece(text: &[u8], at: usize) -> bool {
     hash >> 29 & PIECE_ODDS == 0
 }
 
-/// The starts of the pieces that tile `text`, with 0 first.
-pub fn piece_starts(text: &[u8]) -> Vec<usize> {
-    let mut starts = vec![0];
-    piece_starts_after(text, 0, |at| {
-        starts.push(at);
+/// The pieces that tile `text` as (start, reach) pairs, the first starting at 0; the reach of the
+/// last is 0 (nothing follows it).
+pub fn pieces(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut pieces = vec![(0, 0)];
+    piece_starts_after(text, 0, |at, reach| {
+        if let Some(last) = pieces.last_mut() {
+            last.1 = reach;
+        }
+        pieces.push((at, 0));
         ControlFlow::Continue(())
     });
-    starts
+    pieces
+}
+
+/// The starts of the pieces that tile `text`, with 0 first.
+#[cfg(test)]
+fn piece_starts(text: &[u8]) -> Vec<usize> {
+    pieces(text).into_iter().map(|(start, _)| start).collect()
 }
 
 /// Every statement start of `text`, with 0 first.
 #[cfg(test)]
 fn all_statement_starts(text: &[u8]) -> Vec<usize> {
     let mut starts = vec![0];
-    statement_starts(text, 0, |at| {
+    statement_starts(text, 0, |at, _| {
         starts.push(at);
         ControlFlow::Continue(())
     });
     starts
 }
 
+/// The length of the word `text` starts with, when `text` follows a string's closing quotes and the
+/// word is one no valid code puts there: not a keyword that may follow an expression
+/// (`"""a"""if b else c`), nor the prefix of a string it continues (`"""a"""f"b"`).
+fn glued_word(text: &[u8]) -> Option<usize> {
+    let word = &text[..text
+        .iter()
+        .position(|&b| !is_word_byte(b))
+        .unwrap_or(text.len())];
+    if word.is_empty() {
+        return None;
+    }
+    let follows_expression = [
+        &b"if"[..],
+        b"else",
+        b"and",
+        b"or",
+        b"not",
+        b"in",
+        b"is",
+        b"for",
+        b"async",
+    ]
+    .contains(&word);
+    let prefix = word.len() <= 2
+        && word
+            .iter()
+            .all(|b| matches!(b.to_ascii_lowercase(), b'r' | b'u' | b'f' | b'b' | b't'))
+        && matches!(text.get(word.len()), Some(b'"' | b'\''));
+    (!follows_expression && !prefix).then_some(word.len())
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
 /// Whether `text` starts with `word` followed by something that cannot continue an identifier.
 fn starts_with_word(text: &[u8], word: &[u8]) -> bool {
-    text.starts_with(word)
-        && text
-            .get(word.len())
-            .is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80))
+    text.starts_with(word) && text.get(word.len()).is_none_or(|&b| !is_word_byte(b))
 }
 
 #[cfg(test)]
@@ -292,6 +376,49 @@ mod tests {
     }
 
     #[test]
+    fn a_docstring_left_open_ends_with_its_line() {
+        // The open quotes pair with those that open `g`'s docstring, glued to its first word.
+        let text = "def f():\n    \"\"\"Open\n    x = 1\n\ndef g():\n    \"\"\"Doc.\"\"\"\n    return 1\n\nclass H:\n    \"\"\"Résumé.\"\"\"\n";
+        assert_eq!(
+            statements(text),
+            [
+                "def f():\n    \"\"\"Open\n    x = 1\n\n",
+                "def g():\n    \"\"\"Doc.\"\"\"\n    return 1\n\n",
+                "class H:\n    \"\"\"Résumé.\"\"\"\n",
+            ]
+        );
+        // The line after the opening quotes keeps the bracket depth they were opened at.
+        let text = "x = f('''a\ny = 1\n'''b\nz = 2\n";
+        assert_eq!(statements(text), ["x = f('''a\ny = 1\n'''b\nz = 2\n"]);
+        let text = "x = '''a\ny = 1\n'''b\nz = 2\n";
+        assert_eq!(statements(text), ["x = '''a\n", "y = 1\n", "'''b\nz = 2\n"]);
+        // Valid code may glue a keyword or another string to the closing quotes: those strings
+        // are whole.
+        let text = "s = \"\"\"a\nb = 1\n\"\"\"if c else d\nt = \"\"\"a\nb = 1\n\"\"\"f\"x\"\nu = '''\nb = 1\n'''RB'y'\nv = 1\n";
+        assert_eq!(
+            statements(text),
+            [
+                "s = \"\"\"a\nb = 1\n\"\"\"if c else d\n",
+                "t = \"\"\"a\nb = 1\n\"\"\"f\"x\"\n",
+                "u = '''\nb = 1\n'''RB'y'\n",
+                "v = 1\n",
+            ]
+        );
+        // A scan from any start agrees with the scan from the top.
+        let text = "def f():\n    \"\"\"Open\n    x = 1\ny = 2\ndef g():\n    \"\"\"Doc\n    \"\"\"\nz = 3\n";
+        let all = all_statement_starts(text.as_bytes());
+        assert_eq!(all.len(), 4, "{:?}", statements(text));
+        for (k, &from) in all.iter().enumerate() {
+            let mut after = Vec::new();
+            statement_starts(text.as_bytes(), from, |at, _| {
+                after.push(at);
+                ControlFlow::Continue(())
+            });
+            assert_eq!(after, all[k + 1..]);
+        }
+    }
+
+    #[test]
     fn an_unclosed_bracket_ends_at_a_definition() {
         let text = "x = f(\ny = 2\ndef g():\n    pass\nclass C: pass\n";
         assert_eq!(
@@ -307,7 +434,7 @@ mod tests {
         let text = b"a = 1\nb = [\n2]\nc = 3\n";
         let all = all_statement_starts(text);
         let mut from_b = Vec::new();
-        statement_starts(text, all[1], |at| {
+        statement_starts(text, all[1], |at, _| {
             from_b.push(at);
             ControlFlow::Continue(())
         });
@@ -347,7 +474,7 @@ mod tests {
         // near them, not on where the scan began.
         for (k, &from) in pieces.iter().enumerate() {
             let mut after = Vec::new();
-            piece_starts_after(text.as_bytes(), from, |at| {
+            piece_starts_after(text.as_bytes(), from, |at, _| {
                 after.push(at);
                 ControlFlow::Continue(())
             });
