@@ -108,6 +108,8 @@ const PIECES: &[&str] = &[
     "import requests as r\n",
     "from requests import get\n",
     "r.get(u)\n",
+    // A name in code, in a string's text and in a comment.
+    "s = f\"r {r.get(u)}\"  # r\n",
     "get(u)\n",
     "import httpx\n",
     "import flask_cors\n",

@@ -35,9 +35,21 @@ pub struct Context<'a> {
     /// Every node of the region in document order with its kind id, from one tree walk shared
     /// by all rules.
     nodes: OnceCell<Vec<(Node<'a>, u16)>>,
+    /// Where each unit's nodes start in `nodes`, when they are listed unit by unit.
+    unit_bounds: OnceCell<Vec<usize>>,
+    /// Nodes another context listed for some of the same units ([`Context::reuse_walk_of`]).
+    walked: RefCell<Option<Walked<'a>>>,
     handler_kinds: RefCell<HashMap<usize, Option<HandlerKind>>>,
     /// The questions about the imports asked not through a name in the code.
     probes: Recorder,
+}
+
+/// The nodes a context listed for its units: each unit's start and node, and where its nodes
+/// start in `nodes` (one more bound than units).
+struct Walked<'a> {
+    units: Vec<(usize, Node<'a>)>,
+    bounds: Vec<usize>,
+    nodes: Vec<(Node<'a>, u16)>,
 }
 
 /// A call whose callee resolves through the imports (`r.get(url)` → `requests.get`).
@@ -73,6 +85,8 @@ impl<'a> Context<'a> {
             module_code: true,
             resolved_calls: OnceCell::new(),
             nodes: OnceCell::new(),
+            unit_bounds: OnceCell::new(),
+            walked: RefCell::new(None),
             handler_kinds: RefCell::default(),
             probes: Recorder::default(),
         }
@@ -125,61 +139,140 @@ impl<'a> Context<'a> {
             "walk asks for an anonymous kind: {kinds:?}"
         );
         let wanted = KindSet::of(kinds);
-        let nodes = self.nodes.get_or_init(|| {
-            let mut nodes = Vec::new();
-            match &self.region {
-                None => {
-                    for root in self.roots() {
-                        walk(root, |n| {
-                            if n.is_named() {
-                                nodes.push((n, n.kind_id()))
-                            }
-                        })
-                    }
-                }
-                Some(units) => {
-                    // The module and the bodies of top-level classes stand for the flows across
-                    // their statements, which rules read like a function body; they are not
-                    // inside any unit.
-                    if self.module_code {
-                        for root in self.roots() {
-                            nodes.push((root, root.kind_id()));
-                        }
-                        for statement in self.tree.statements().filter(|s| s.is_named()) {
-                            let class = if statement.kind() == "decorated_definition" {
-                                statement.field("definition")
-                            } else {
-                                Some(statement)
-                            };
-                            if let Some(body) = class
-                                .filter(|c| c.kind() == "class_definition")
-                                .and_then(|c| c.field("body"))
-                            {
-                                nodes.push((body, body.kind_id()));
-                            }
-                        }
-                    }
-                    for unit in units {
-                        walk_unit(unit, |n| {
-                            if n.is_named() {
-                                nodes.push((n, n.kind_id()))
-                            }
-                        });
-                    }
-                    // Units come in document order; the scopes pushed first need putting in
-                    // place (parents before children: the sort is stable).
-                    if self.module_code {
-                        nodes.sort_by_key(|(n, _)| n.start_byte());
-                    }
-                }
-            }
-            nodes
-        });
+        let nodes = self.nodes.get_or_init(|| self.region_nodes());
         for (node, kind) in nodes {
             if wanted.contains_id(*kind) {
                 f(*node);
             }
         }
+    }
+
+    /// Every named node of the region in document order with its kind id.
+    fn region_nodes(&self) -> Vec<(Node<'a>, u16)> {
+        let mut nodes = Vec::new();
+        match &self.region {
+            None => {
+                for root in self.roots() {
+                    walk(root, |n| {
+                        if n.is_named() {
+                            nodes.push((n, n.kind_id()))
+                        }
+                    })
+                }
+            }
+            Some(units) => {
+                // The module and the bodies of top-level classes stand for the flows across
+                // their statements, which rules read like a function body; they are not
+                // inside any unit.
+                if self.module_code {
+                    nodes.extend(self.module_scopes().map(|n| (n, n.kind_id())));
+                }
+                let walked = self.walked.borrow_mut().take();
+                let mut bounds = Vec::with_capacity(units.len() + 1);
+                let mut k = 0;
+                for unit in units {
+                    bounds.push(nodes.len());
+                    let Some(w) = &walked else {
+                        push_named(unit, &mut nodes);
+                        continue;
+                    };
+                    while w.units.get(k).is_some_and(|&(start, _)| start < unit.start) {
+                        k += 1;
+                    }
+                    match w.units.get(k) {
+                        Some(&(start, node)) if start == unit.start && node == unit.node => {
+                            nodes.extend_from_slice(&w.nodes[w.bounds[k]..w.bounds[k + 1]]);
+                        }
+                        _ => push_named(unit, &mut nodes),
+                    }
+                }
+                bounds.push(nodes.len());
+                // Units come in document order; the scopes pushed first need putting in
+                // place (parents before children: the sort is stable).
+                if self.module_code {
+                    nodes.sort_by_key(|(n, _)| n.start_byte());
+                } else {
+                    let _ = self.unit_bounds.set(bounds);
+                }
+            }
+        }
+        nodes
+    }
+
+    /// The module's pieces and the bodies of top-level classes: with all module code under
+    /// analysis, they stand for the flows across their statements, which rules read like a
+    /// function body; they are not inside any unit.
+    fn module_scopes(&self) -> impl Iterator<Item = Node<'a>> + '_ {
+        let bodies = self
+            .tree
+            .statements()
+            .filter(|s| s.is_named())
+            .filter_map(|statement| {
+                let class = if statement.kind() == "decorated_definition" {
+                    statement.field("definition")
+                } else {
+                    Some(statement)
+                };
+                class
+                    .filter(|c| c.kind() == "class_definition")
+                    .and_then(|c| c.field("body"))
+            });
+        self.roots().chain(bodies)
+    }
+
+    /// Like [`Context::walk`], over the parts of the region whose text passes `test`: the units
+    /// that do, and with module code the pieces and class bodies that do. For a rule none of whose
+    /// findings can start at a node unless the node's text passes (a block whose statements
+    /// close something): after an edit to module code, when such rules run over all of it, they
+    /// walk the few units that pass instead.
+    pub fn walk_where(
+        &self,
+        kinds: &[&str],
+        test: impl Fn(&str) -> bool,
+        mut f: impl FnMut(Node<'a>),
+    ) {
+        let Some(units) = &self.region else {
+            return self.walk(kinds, f);
+        };
+        let wanted = KindSet::of(kinds);
+        let text = |start: usize, end: usize| self.source.get(start..end).unwrap_or("");
+        let mut nodes = Vec::new();
+        if self.module_code {
+            nodes.extend(self.module_scopes().filter(|n| {
+                wanted.contains_id(n.kind_id()) && test(text(n.start_byte(), n.end_byte()))
+            }));
+        }
+        for unit in units.iter().filter(|u| test(text(u.start, u.end))) {
+            walk_unit(unit, |n| {
+                if n.is_named() && wanted.contains_id(n.kind_id()) {
+                    nodes.push(n);
+                }
+            });
+        }
+        // As in `walk`: the scopes pushed first go in place (the sort is stable).
+        if self.module_code {
+            nodes.sort_by_key(|n| n.start_byte());
+        }
+        for node in nodes {
+            f(node);
+        }
+    }
+
+    /// Lets this context, when it walks its region, take the nodes of the units it shares with
+    /// `inner` from the walk `inner` made, if any. After an edit to module code the flow rules
+    /// analyse all of it with the units the other rules analysed, and a walk is most of a unit's
+    /// cost.
+    pub fn reuse_walk_of(&self, inner: &Context<'a>) {
+        let (Some(units), Some(nodes), Some(bounds)) =
+            (&inner.region, inner.nodes.get(), inner.unit_bounds.get())
+        else {
+            return;
+        };
+        *self.walked.borrow_mut() = Some(Walked {
+            units: units.iter().map(|u| (u.start, u.node)).collect(),
+            bounds: bounds.clone(),
+            nodes: nodes.clone(),
+        });
     }
 
     /// The nodes whose subtrees are under analysis: the module's pieces, or the units an edit
@@ -363,4 +456,13 @@ impl<'a> Context<'a> {
     pub fn resolve(&self, node: Node) -> Option<String> {
         self.imports().resolve(node, self.source)
     }
+}
+
+/// Appends the named nodes of `unit` with their kind ids.
+fn push_named<'a>(unit: &Unit<'a>, nodes: &mut Vec<(Node<'a>, u16)>) {
+    walk_unit(unit, |n| {
+        if n.is_named() {
+            nodes.push((n, n.kind_id()))
+        }
+    });
 }

@@ -360,5 +360,11 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if ctx.covers_module_code() {
         check_statements(ctx, meta, ctx.statements().filter(|s| s.is_named()), out);
     }
-    ctx.walk(&["block"], |n| check_block(ctx, meta, n, out));
+    // A block's findings follow a `close()` among its own statements: only the units (and class
+    // bodies) that call one are walked.
+    ctx.walk_where(
+        &["block"],
+        |text| may_call_method(text, &["close"]),
+        |n| check_block(ctx, meta, n, out),
+    );
 }

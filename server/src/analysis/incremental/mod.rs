@@ -256,10 +256,10 @@ fn run_rules<'r>(
 
 /// Runs the unit-local rules over `local` (the region under analysis), the module-flow rules over
 /// `flow` when given (else over `local` with the others), and the whole-file rules over `whole`.
-fn run_all(
-    local: &Context,
-    flow: Option<&Context>,
-    whole: &Context,
+fn run_all<'a>(
+    local: &Context<'a>,
+    flow: Option<&Context<'a>>,
+    whole: &Context<'a>,
     deadline: Option<Instant>,
 ) -> RuleFindings {
     let rules = enabled_rules(local.settings);
@@ -276,6 +276,7 @@ fn run_all(
     );
     let mut flow_findings = Vec::new();
     if let Some(flow) = flow {
+        flow.reuse_walk_of(local);
         run_rules(
             flow,
             rules.clone().filter(|r| r.module_flow()),
@@ -454,7 +455,7 @@ fn try_incremental(
             return Err("an import the rules ask about changed");
         }
         let names: Vec<&str> = changes.iter().map(|c| c.local).collect();
-        for i in units_naming(source, &ranges, &names) {
+        for i in units_naming(source, tree, &ranges, &names) {
             paired[i] = None;
         }
         unpair_class_bodies(units, &mut paired);
@@ -635,9 +636,26 @@ fn unpair_class_bodies<T>(units: &[Slot], paired: &mut [Option<T>]) {
     }
 }
 
-/// The units whose text holds one of `names` as a whole word (an identifier, or the same letters
-/// in a string or a comment: more than needed, never less).
-fn units_naming(source: &str, ranges: &[Range<usize>], names: &[&str]) -> Vec<usize> {
+/// Where a name is text, not code: inside a comment or a string's text, or the prefix of a string
+/// (`r"..."`). Rules resolve names through the imports in code only.
+static TEXT: std::sync::LazyLock<KindSet> = std::sync::LazyLock::new(|| {
+    KindSet::of(&[
+        "comment",
+        "string_content",
+        "string_start",
+        "escape_sequence",
+    ])
+});
+
+/// The units whose text holds one of `names` as a whole word outside comments and string text (an
+/// identifier, or the same letters where error recovery or a doubtful boundary may make one:
+/// more than needed, never less).
+fn units_naming(
+    source: &str,
+    tree: &ModuleTree,
+    ranges: &[Range<usize>],
+    names: &[&str],
+) -> Vec<usize> {
     let bytes = source.as_bytes();
     // Where a name cannot start or end: next to a character that continues the same identifier
     // token. A letter or `_` before it does, unless the run of them starts with a digit (a
@@ -653,7 +671,16 @@ fn units_naming(source: &str, ranges: &[Range<usize>], names: &[&str]) -> Vec<us
     let mut found = Vec::new();
     for name in names.iter().filter(|n| !n.is_empty()) {
         for at in memchr::memmem::find_iter(bytes, name.as_bytes()) {
-            if !continues_before(at) && !continues_after(at + name.len()) {
+            if continues_before(at) || continues_after(at + name.len()) {
+                continue;
+            }
+            // Common short names (`r`, `request`) occur mostly in strings and comments; the
+            // tree tells.
+            let text = tree
+                .root_at(at)
+                .and_then(|root| root.descendant_for_byte_range(at, at + name.len()))
+                .is_some_and(|n| TEXT.contains_id(n.kind_id()));
+            if !text {
                 found.push(unit_index(ranges, at));
             }
         }
@@ -846,8 +873,19 @@ mod tests {
         let units: Vec<Range<usize>> = units(tree.roots()).iter().map(|u| u.range()).collect();
         // `r` alone, after a number (`1r`, `0xfr`: two tokens) and after an emoji; not inside
         // the identifiers `xr` and `rx`.
-        assert_eq!(units_naming(source, &units, &["r"]), [0, 2, 3, 5]);
-        assert_eq!(units_naming(source, &units, &["get"]), [0, 1]);
-        assert!(units_naming(source, &units, &["q"]).is_empty());
+        assert_eq!(units_naming(source, &tree, &units, &["r"]), [0, 2, 3, 5]);
+        assert_eq!(units_naming(source, &tree, &units, &["get"]), [0, 1]);
+        assert!(units_naming(source, &tree, &units, &["q"]).is_empty());
+    }
+
+    #[test]
+    fn a_name_in_a_comment_or_a_string_is_text() {
+        let source = "a = r'x'  # r\nb = \"r \\r\"\nc = f\"r {r}\"\nd = '''\nr\n'''\ne = (r\n";
+        let tree = ModuleTree::parse(source, None).expect("parses");
+        let units: Vec<Range<usize>> = units(tree.roots()).iter().map(|u| u.range()).collect();
+        // The trailing comment is a unit of its own.
+        assert_eq!(units.len(), 6);
+        // Only the name inside the interpolation, and the one error recovery keeps.
+        assert_eq!(units_naming(source, &tree, &units, &["r"]), [3, 5]);
     }
 }
