@@ -52,6 +52,20 @@ struct Walked<'a> {
     nodes: Vec<(Node<'a>, u16)>,
 }
 
+impl<'a> Walked<'a> {
+    /// The nodes listed for `unit`, if it is one of the units walked.
+    fn nodes_of(&self, unit: &Unit<'a>) -> Option<&[(Node<'a>, u16)]> {
+        let k = self
+            .units
+            .binary_search_by_key(&unit.start, |&(start, _)| start)
+            .ok()?;
+        if self.units[k].1 != unit.node {
+            return None;
+        }
+        self.nodes.get(self.bounds[k]..*self.bounds.get(k + 1)?)
+    }
+}
+
 /// A call whose callee resolves through the imports (`r.get(url)` → `requests.get`).
 #[derive(Debug, Clone)]
 pub struct ResolvedCall<'a> {
@@ -167,23 +181,13 @@ impl<'a> Context<'a> {
                 if self.module_code {
                     nodes.extend(self.module_scopes().map(|n| (n, n.kind_id())));
                 }
-                let walked = self.walked.borrow_mut().take();
+                let walked = self.walked.borrow();
                 let mut bounds = Vec::with_capacity(units.len() + 1);
-                let mut k = 0;
                 for unit in units {
                     bounds.push(nodes.len());
-                    let Some(w) = &walked else {
-                        push_named(unit, &mut nodes);
-                        continue;
-                    };
-                    while w.units.get(k).is_some_and(|&(start, _)| start < unit.start) {
-                        k += 1;
-                    }
-                    match w.units.get(k) {
-                        Some(&(start, node)) if start == unit.start && node == unit.node => {
-                            nodes.extend_from_slice(&w.nodes[w.bounds[k]..w.bounds[k + 1]]);
-                        }
-                        _ => push_named(unit, &mut nodes),
+                    match walked.as_ref().and_then(|w| w.nodes_of(unit)) {
+                        Some(listed) => nodes.extend_from_slice(listed),
+                        None => push_named(unit, &mut nodes),
                     }
                 }
                 bounds.push(nodes.len());
@@ -242,12 +246,21 @@ impl<'a> Context<'a> {
                 wanted.contains_id(n.kind_id()) && test(text(n.start_byte(), n.end_byte()))
             }));
         }
+        let walked = self.walked.borrow();
         for unit in units.iter().filter(|u| test(text(u.start, u.end))) {
-            walk_unit(unit, |n| {
-                if n.is_named() && wanted.contains_id(n.kind_id()) {
-                    nodes.push(n);
-                }
-            });
+            match walked.as_ref().and_then(|w| w.nodes_of(unit)) {
+                Some(listed) => nodes.extend(
+                    listed
+                        .iter()
+                        .filter(|(_, kind)| wanted.contains_id(*kind))
+                        .map(|(n, _)| *n),
+                ),
+                None => walk_unit(unit, |n| {
+                    if n.is_named() && wanted.contains_id(n.kind_id()) {
+                        nodes.push(n);
+                    }
+                }),
+            }
         }
         // As in `walk`: the scopes pushed first go in place (the sort is stable).
         if self.module_code {

@@ -212,21 +212,49 @@ impl Needles {
 /// or a comment on either side answers yes too (inside brackets a call may run over lines), so
 /// the answer is never no for such a call. Rules ask it before walking code for the call.
 pub fn may_call_method(text: &str, names: &[&str]) -> bool {
+    names.iter().any(|name| {
+        let finder = memchr::memmem::Finder::new(name.as_bytes());
+        may_call(text, &finder)
+    })
+}
+
+/// Method names asked about as in [`may_call_method`], with their finders built once: a rule
+/// that asks for every unit of a region would otherwise build them per unit.
+pub struct MethodNames(Vec<memchr::memmem::Finder<'static>>);
+
+impl MethodNames {
+    /// Finders for each of `names`.
+    pub fn new(names: &[&'static str]) -> MethodNames {
+        MethodNames(
+            names
+                .iter()
+                .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+                .collect(),
+        )
+    }
+
+    /// [`may_call_method`] with these names.
+    pub fn may_be_called_in(&self, text: &str) -> bool {
+        self.0.iter().any(|finder| may_call(text, finder))
+    }
+}
+
+/// Whether `text` may hold a call of the method `finder` looks for (see [`may_call_method`]).
+fn may_call(text: &str, finder: &memchr::memmem::Finder) -> bool {
     let bytes = text.as_bytes();
+    let name = finder.needle();
     // Non-ASCII bytes outside strings and comments belong to identifiers.
     let in_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     let blank = |b: &&u8| !matches!(**b, b' ' | b'\t' | b'\x0c');
-    names.iter().any(|name| {
-        memchr::memmem::find_iter(bytes, name.as_bytes()).any(|at| {
-            let end = at + name.len();
-            if at > 0 && in_word(bytes[at - 1]) || bytes.get(end).is_some_and(|&b| in_word(b)) {
-                return false;
-            }
-            let before = bytes[..at].iter().rev().find(blank);
-            let after = bytes[end..].iter().find(blank);
-            matches!(before, Some(b'.' | b'\n' | b'\r' | b'\\'))
-                && matches!(after, Some(b'(' | b'\n' | b'\r' | b'\\' | b'#'))
-        })
+    finder.find_iter(bytes).any(|at| {
+        let end = at + name.len();
+        if at > 0 && in_word(bytes[at - 1]) || bytes.get(end).is_some_and(|&b| in_word(b)) {
+            return false;
+        }
+        let before = bytes[..at].iter().rev().find(blank);
+        let after = bytes[end..].iter().find(blank);
+        matches!(before, Some(b'.' | b'\n' | b'\r' | b'\\'))
+            && matches!(after, Some(b'(' | b'\n' | b'\r' | b'\\' | b'#'))
     })
 }
 

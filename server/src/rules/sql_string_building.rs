@@ -8,7 +8,7 @@ use tree_sitter::Node;
 use super::RuleMeta;
 use crate::analysis::kinds::{Field, KindSet};
 use crate::analysis::scope::walk_same_scope;
-use crate::analysis::semantic::{may_call_method, CallArgs};
+use crate::analysis::semantic::{CallArgs, MethodNames};
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -299,6 +299,9 @@ fn in_decorator(node: Node, scope: Node) -> bool {
     false
 }
 
+/// [`SINKS`] as method calls, searched for unit by unit.
+static SINK_CALLS: LazyLock<MethodNames> = LazyLock::new(|| MethodNames::new(SINKS));
+
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // A sink is a call of an imported `text` (any spelling, so no text filter then) or a method
@@ -309,12 +312,12 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // code calls a sink.
     let any_scope = ctx.may_import(TEXT_SINKS);
     // No sink in any of the code under analysis: nothing to report, and nothing to walk.
-    if !any_scope && !ctx.region_text_any(|text| may_call_method(text, SINKS)) {
+    if !any_scope && !ctx.region_text_any(|text| SINK_CALLS.may_be_called_in(text)) {
         return;
     }
     // Past that test the module's scope holds a sink: its sinks are in the code under analysis.
     let may_hold_sink = |scope: Node| {
-        any_scope || scope.kind() == "module" || may_call_method(ctx.text(scope), SINKS)
+        any_scope || scope.kind() == "module" || SINK_CALLS.may_be_called_in(ctx.text(scope))
     };
     let mut report = |node: Node| {
         out.push(Finding::new(

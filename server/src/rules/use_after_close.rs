@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::kinds::Field;
-use crate::analysis::semantic::{may_call_method, walk_pruned};
+use crate::analysis::semantic::{walk_pruned, MethodNames};
 use crate::analysis::{Context, Edit, Finding, Fix, Safety, Severity};
 use crate::fix::imports::{indentation_at, line_end, line_start};
 
@@ -351,10 +351,13 @@ fn move_close_fix(ctx: &Context, close: Node, last: Node, name: &str) -> Option<
 }
 
 /// Checks one file.
+static CLOSE: std::sync::LazyLock<MethodNames> =
+    std::sync::LazyLock::new(|| MethodNames::new(&["close"]));
+
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // Every finding follows a `name.close()` statement in the code under analysis: without one,
     // nothing is walked (after an edit to module code, the flows over all of it cost this check).
-    if !ctx.region_text_any(|text| may_call_method(text, &["close"])) {
+    if !ctx.region_text_any(|text| CLOSE.may_be_called_in(text)) {
         return;
     }
     if ctx.covers_module_code() {
@@ -364,7 +367,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // bodies) that call one are walked.
     ctx.walk_where(
         &["block"],
-        |text| may_call_method(text, &["close"]),
+        |text| CLOSE.may_be_called_in(text),
         |n| check_block(ctx, meta, n, out),
     );
 }
