@@ -318,6 +318,16 @@ fn starts_with_word(text: &[u8], word: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// The starts a scan reports, all of them.
+    fn reported(scan: impl FnOnce(&mut dyn FnMut(usize, usize) -> ControlFlow<()>)) -> Vec<usize> {
+        let mut starts = Vec::new();
+        scan(&mut |at, _| {
+            starts.push(at);
+            ControlFlow::Continue(())
+        });
+        starts
+    }
+
     /// `text` cut at each statement start.
     fn statements(text: &str) -> Vec<&str> {
         let starts = all_statement_starts(text.as_bytes());
@@ -409,11 +419,7 @@ mod tests {
         let all = all_statement_starts(text.as_bytes());
         assert_eq!(all.len(), 4, "{:?}", statements(text));
         for (k, &from) in all.iter().enumerate() {
-            let mut after = Vec::new();
-            statement_starts(text.as_bytes(), from, |at, _| {
-                after.push(at);
-                ControlFlow::Continue(())
-            });
+            let after = reported(|found| statement_starts(text.as_bytes(), from, found));
             assert_eq!(after, all[k + 1..]);
         }
     }
@@ -433,11 +439,7 @@ mod tests {
     fn a_scan_from_a_start_finds_the_same_starts() {
         let text = b"a = 1\nb = [\n2]\nc = 3\n";
         let all = all_statement_starts(text);
-        let mut from_b = Vec::new();
-        statement_starts(text, all[1], |at, _| {
-            from_b.push(at);
-            ControlFlow::Continue(())
-        });
+        let from_b = reported(|found| statement_starts(text, all[1], found));
         assert_eq!(from_b, all[2..]);
     }
 
@@ -473,11 +475,7 @@ mod tests {
         // A scan from any piece start finds the same cuts after it: they depend on the text
         // near them, not on where the scan began.
         for (k, &from) in pieces.iter().enumerate() {
-            let mut after = Vec::new();
-            piece_starts_after(text.as_bytes(), from, |at, _| {
-                after.push(at);
-                ControlFlow::Continue(())
-            });
+            let after = reported(|found| piece_starts_after(text.as_bytes(), from, found));
             assert_eq!(after, pieces[k + 1..]);
         }
     }
