@@ -175,9 +175,6 @@ impl<'a> Context<'a> {
                 }
             }
             Some(units) => {
-                // The module and the bodies of top-level classes stand for the flows across
-                // their statements, which rules read like a function body; they are not
-                // inside any unit.
                 if self.module_code {
                     nodes.extend(self.module_scopes().map(|n| (n, n.kind_id())));
                 }
