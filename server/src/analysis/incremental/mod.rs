@@ -373,15 +373,13 @@ fn full(
             })
             .collect(),
     };
-    let findings = cache
-        .units
-        .iter()
-        .flat_map(|u| u.findings.iter().cloned())
-        .chain(orphans)
-        .chain(whole);
-    let analysis = finish(&ctx, &cache, findings.collect(), skipped, false);
-    let cache = analysis.skipped_rules.is_empty().then_some(cache);
-    (analysis, cache)
+    conclude(
+        &ctx,
+        cache,
+        orphans.into_iter().chain(whole),
+        skipped,
+        false,
+    )
 }
 
 /// Analyses only the dirty units, if the file's facts still hold; `Err` says why a full analysis
@@ -609,15 +607,13 @@ fn try_incremental(
             })
             .collect(),
     };
-    let findings = cache
-        .units
-        .iter()
-        .flat_map(|u| u.findings.iter().cloned())
-        .chain(whole)
-        .collect();
-    let analysis = finish(&whole_ctx, &cache, findings, skipped, true);
-    let cache = analysis.skipped_rules.is_empty().then_some(cache);
-    Ok((analysis, cache))
+    Ok(conclude(
+        &whole_ctx,
+        cache,
+        whole.into_iter(),
+        skipped,
+        true,
+    ))
 }
 
 /// A class's methods are read in the light of its header (a view's base class): when the header
@@ -821,6 +817,27 @@ impl Head {
             end,
         }
     }
+}
+
+/// The analysis: the findings filed under the cache's units and those kept `apart` (the
+/// whole-file rules', and any outside every unit), finished; with the cache for the next
+/// analysis only if every rule ran.
+fn conclude(
+    ctx: &Context,
+    cache: Cache,
+    apart: impl Iterator<Item = Finding>,
+    skipped: Vec<&'static str>,
+    incremental: bool,
+) -> (Analysis, Option<Cache>) {
+    let findings = cache
+        .units
+        .iter()
+        .flat_map(|u| u.findings.iter().cloned())
+        .chain(apart)
+        .collect();
+    let analysis = finish(ctx, &cache, findings, skipped, incremental);
+    let cache = analysis.skipped_rules.is_empty().then_some(cache);
+    (analysis, cache)
 }
 
 /// Sorts, deduplicates, applies suppressions and severity overrides.
