@@ -286,7 +286,12 @@ impl Shared {
             // newer edits and stays.
             if entry.doc.version == result.version {
                 entry.analysis = Some(result.clone());
-                entry.cache = next_cache.map(Arc::new);
+                let retired = std::mem::replace(&mut entry.cache, next_cache.map(Arc::new));
+                // Freeing the cache of a large file is a measurable part of a keystroke: it is
+                // done on another thread while the diagnostics go out.
+                if let Some(retired) = retired {
+                    tokio::task::spawn_blocking(move || drop(retired));
+                }
             }
         }
         Some(result)
@@ -683,6 +688,9 @@ impl LanguageServer for Backend {
                     );
                     entry.published = None;
                 }
+                // Dropped first: the analysis holds the text, which the edit can then change in
+                // place instead of copying. (A rejected change loses it; it is recomputed on demand.)
+                entry.analysis = None;
                 let started = Instant::now();
                 match entry.doc.apply_changes(version, &changes, self.encoding()) {
                     Ok(applied) => {
@@ -691,7 +699,6 @@ impl LanguageServer for Backend {
                             micros = started.elapsed().as_micros() as u64,
                             "edit applied (text, tree, changed ranges)"
                         );
-                        entry.analysis = None;
                         // The cache follows the text edit by edit, so the next analysis can
                         // reuse what the edits did not touch.
                         if let Some(cache) = entry.cache.as_mut() {

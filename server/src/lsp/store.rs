@@ -13,7 +13,7 @@ use crate::text::Document;
 #[derive(Clone)]
 pub struct Analysis {
     pub version: i32,
-    pub text: Arc<str>,
+    pub text: Arc<String>,
     pub findings: Arc<Vec<Finding>>,
     /// Said once as an information diagnostic: why the file was skipped or analysed only in part.
     pub notice: Option<String>,
@@ -42,7 +42,7 @@ pub struct Store {
 /// What an analysis needs, copied out of the store so no lock is held while it runs.
 pub struct Snapshot {
     pub version: i32,
-    pub text: Arc<str>,
+    pub text: Arc<String>,
     /// `None` when the document is skipped (too large, or its parse timed out).
     pub tree: Option<crate::parse::ModuleTree>,
     pub skipped: Option<crate::text::document::Skipped>,
