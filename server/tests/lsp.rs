@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{apply, codes, Client, WAIT};
+use common::{apply, codes, Channel, Client, WAIT};
 use serde_json::{json, Value};
 
 const SOURCE: &str = "import requests\n\n\ndef fetch(url):\n    label = \"é中文😀\"; return requests.get(url)\n\n\ndef safe():\n    try:\n        fetch('x')\n    except Exception:\n        pass\n";
@@ -212,6 +212,49 @@ fn bad_messages_are_rejected_and_the_server_keeps_serving() {
     );
     assert!(response.get("error").is_some(), "{response}");
     assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn a_session_over_a_unix_socket_is_served_like_one_over_pipes() {
+    // Editors built on libuv (Neovim) or Node (VS Code) give the server a socket, not pipes.
+    let mut client = Client::start_over(Channel::Socket);
+    client.initialize(None);
+    let uri = "file:///project/socket.py";
+    client.open(uri, "import requests\nrequests.get(u)\n");
+    assert_eq!(codes(&client.diagnostics(uri, Some(1))), ["PF201"]);
+    let end = json!({"line": 1, "character": "requests.get(u".len()});
+    client.change(
+        uri,
+        2,
+        json!([{"range": {"start": end, "end": end}, "text": ", timeout=5"}]),
+    );
+    assert!(client.diagnostics(uri, Some(2)).is_empty());
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn messages_read_from_a_file_are_answered() {
+    // Stdin that is neither a pipe nor a socket (a file here) is read the plain way.
+    let frame = |v: Value| format!("Content-Length: {}\r\n\r\n{v}", v.to_string().len());
+    let input = [
+        frame(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})),
+        frame(json!({"jsonrpc": "2.0", "id": 2, "method": "preflight/unknown"})),
+    ]
+    .concat();
+    let path = std::env::temp_dir().join(format!("preflight-stdin-{}.txt", std::process::id()));
+    std::fs::write(&path, input).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .arg("server")
+        .stdin(std::fs::File::open(&path).unwrap())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains(r#""positionEncoding":"utf-16""#), "{out}");
+    assert!(out.contains(r#""code":-32601"#), "{out}");
+    // The end of the file ends the session, without a `shutdown`.
+    assert_eq!(output.status.code(), Some(1));
 }
 
 #[test]

@@ -28,7 +28,7 @@ pub fn run_stdio() -> i32 {
     let shutdown = Arc::new(AtomicBool::new(false));
     let flag = shutdown.clone();
     runtime.block_on(async move {
-        let pipes = transport::start(tokio::io::stdin(), tokio::io::stdout());
+        let pipes = transport::start(transport::stdin(), transport::stdout());
         let (service, socket) = LspService::new(move |client| server::Backend::new(client, flag));
         Server::new(pipes.input, pipes.output, socket)
             .serve(service)

@@ -118,6 +118,85 @@ async fn write_frame<O: AsyncWrite + Unpin>(out: &Mutex<O>, bytes: &[u8]) -> std
     out.flush().await
 }
 
+/// Stdin, whichever kind of file the client gave us.
+pub type Reader = Box<dyn AsyncRead + Unpin + Send>;
+/// Stdout, whichever kind of file the client gave us.
+pub type Writer = Box<dyn AsyncWrite + Unpin + Send>;
+
+/// Stdin for reading. A pipe or a socket (what editors start a language server with) is polled
+/// by the runtime like any socket; tokio's own `stdin` would read it on a blocking-pool thread, a
+/// hand-over between threads on every message. Anything else (a file, a terminal) goes through
+/// that `stdin`.
+pub fn stdin() -> Reader {
+    #[cfg(unix)]
+    if let Some(reader) = polled::reader() {
+        return reader;
+    }
+    Box::new(tokio::io::stdin())
+}
+
+/// Stdout for writing, chosen as [`stdin`] is: tokio's `stdout` would hand every frame to a
+/// blocking-pool thread and wait for it, which took longer than the frame's write itself.
+pub fn stdout() -> Writer {
+    #[cfg(unix)]
+    if let Some(writer) = polled::writer() {
+        return writer;
+    }
+    Box::new(tokio::io::stdout())
+}
+
+/// Stdin and stdout registered with the runtime's I/O driver when they are pipes or sockets.
+///
+/// Each works on its own duplicate of the descriptor, which it puts in non-blocking mode (a flag
+/// of the open file the client handed us, not shared with the client's end); dropping it closes
+/// only the duplicate.
+#[cfg(unix)]
+mod polled {
+    use super::{Reader, Writer};
+    use std::fs::File;
+    use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+    use std::os::unix::fs::FileTypeExt;
+
+    /// What the descriptor is, on a duplicate that becomes the polled stream.
+    fn open(fd: BorrowedFd<'_>) -> Option<(File, std::fs::FileType)> {
+        let file = File::from(fd.try_clone_to_owned().ok()?);
+        let kind = file.metadata().ok()?.file_type();
+        Some((file, kind))
+    }
+
+    fn socket(file: File) -> Option<tokio::net::UnixStream> {
+        let socket = std::os::unix::net::UnixStream::from(OwnedFd::from(file));
+        socket.set_nonblocking(true).ok()?;
+        tokio::net::UnixStream::from_std(socket).ok()
+    }
+
+    pub fn reader() -> Option<Reader> {
+        let (file, kind) = open(std::io::stdin().as_fd())?;
+        let stream: Reader = if kind.is_fifo() {
+            Box::new(tokio::net::unix::pipe::Receiver::from_file(file).ok()?)
+        } else if kind.is_socket() {
+            Box::new(socket(file)?)
+        } else {
+            return None;
+        };
+        tracing::debug!(pipe = kind.is_fifo(), "stdin polled by the runtime");
+        Some(stream)
+    }
+
+    pub fn writer() -> Option<Writer> {
+        let (file, kind) = open(std::io::stdout().as_fd())?;
+        let stream: Writer = if kind.is_fifo() {
+            Box::new(tokio::net::unix::pipe::Sender::from_file(file).ok()?)
+        } else if kind.is_socket() {
+            Box::new(socket(file)?)
+        } else {
+            return None;
+        };
+        tracing::debug!(pipe = kind.is_fifo(), "stdout polled by the runtime");
+        Some(stream)
+    }
+}
+
 /// The pipes the protocol server reads from and writes to, in place of stdin and stdout.
 pub struct Pipes {
     pub input: tokio::io::DuplexStream,

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
@@ -11,9 +11,18 @@ use serde_json::{json, Value};
 
 pub const WAIT: Duration = Duration::from_secs(20);
 
+/// What the test gives the server as its stdin and stdout.
+#[derive(Debug, Clone, Copy)]
+pub enum Channel {
+    /// Two pipes, as most clients do.
+    Pipes,
+    /// One Unix socket for both, as clients built on libuv or Node do.
+    Socket,
+}
+
 pub struct Client {
     pub child: Child,
-    stdin: ChildStdin,
+    stdin: Box<dyn Write + Send>,
     messages: Receiver<Value>,
     next_id: i64,
     /// Notifications read while waiting for something else.
@@ -22,15 +31,33 @@ pub struct Client {
 
 impl Client {
     pub fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_preflight"))
-            .arg("server")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start preflight server");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
+        Self::start_over(Channel::Pipes)
+    }
+
+    pub fn start_over(over: Channel) -> Client {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_preflight"));
+        command.arg("server").stderr(Stdio::null());
+        let (child, stdin, stdout): (Child, Box<dyn Write + Send>, Box<dyn Read + Send>) =
+            match over {
+                Channel::Pipes => {
+                    command.stdin(Stdio::piped()).stdout(Stdio::piped());
+                    let mut child = command.spawn().expect("start preflight server");
+                    let stdin = Box::new(child.stdin.take().unwrap());
+                    let stdout = Box::new(child.stdout.take().unwrap());
+                    (child, stdin, stdout)
+                }
+                Channel::Socket => {
+                    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+                    command
+                        .stdin(std::os::fd::OwnedFd::from(theirs.try_clone().unwrap()))
+                        .stdout(std::os::fd::OwnedFd::from(theirs));
+                    let child = command.spawn().expect("start preflight server");
+                    (child, Box::new(ours.try_clone().unwrap()), Box::new(ours))
+                }
+            };
+        // The command holds the server's ends of the channel; without them, the server's exit
+        // ends our reads.
+        drop(command);
         let (tx, rx) = channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
