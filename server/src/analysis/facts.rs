@@ -124,6 +124,14 @@ impl FileFacts {
         self.flask_apps.contains(name)
     }
 
+    /// The names module-level `name = value` statements bind, each with whether that binding
+    /// makes a logger (a name bound both ways comes twice), in no particular order.
+    pub fn module_bindings(&self) -> impl Iterator<Item = (&str, bool)> + '_ {
+        self.bound
+            .iter()
+            .map(|(name, logger)| (name.as_str(), *logger))
+    }
+
     /// Whether an analysis made with `other` holds for these facts: they are equal, except for
     /// module-level names no fix can reuse or collide with (typing an assignment changes them at
     /// every keystroke). A fix that logs reads the names bound to a logger and the names a
