@@ -211,9 +211,8 @@ impl FileFacts {
         let mut facts = FileFacts::from_imports(merge_imports(units.clone()));
         let mut signatures = DefaultHasher::new();
         let mut settings = 0;
-        let mut others = HashSet::new();
         let mut mounts = Vec::new();
-        for u in units {
+        for u in units.clone() {
             facts.serves_requests |= u.has_handler;
             facts.has_test_function |= u.test_function;
             facts.mentions |= u.mentions;
@@ -226,12 +225,20 @@ impl FileFacts {
             }
             facts.flask_apps.extend(u.flask_apps.iter().cloned());
             facts.sessions.extend(u.sessions.iter().cloned());
-            others.extend(u.other_bindings.iter().copied());
             mounts.extend(u.mount_prefixes.iter());
         }
         facts.is_settings_module = settings >= 2;
         facts.signatures = signatures.finish();
 
+        // Every unit's other bindings (locals included) only matter to a session: gathered when
+        // there is one, as merging them took most of a merge (an import typed in a large file
+        // merges the facts twice per keystroke).
+        if facts.sessions.is_empty() {
+            return facts;
+        }
+        let others: HashSet<u64> = units
+            .flat_map(|u| u.other_bindings.iter().copied())
+            .collect();
         facts.sessions.retain(|name| {
             !others.contains(&hash_str(name))
                 && !mounts.iter().any(|prefix| prefix.ends_with(name.as_str()))
