@@ -215,6 +215,56 @@ fn bad_messages_are_rejected_and_the_server_keeps_serving() {
 }
 
 #[test]
+fn fix_all_offered_at_the_cursor_is_computed_once_resolved() {
+    let mut client = Client::start();
+    client.initialize_with_capabilities(
+        json!({"textDocument": {
+            "publishDiagnostics": {"versionSupport": true},
+            "codeAction": {"dataSupport": true, "resolveSupport": {"properties": ["edit"]}}
+        }}),
+        Value::Null,
+    );
+    let uri = "file:///project/resolve.py";
+    let text = "import requests\n\n\ndef f(u):\n    return requests.get(u)\n";
+    client.open(uri, text);
+    assert_eq!(codes(&client.diagnostics(uri, Some(1))), ["PF201"]);
+    // Asked for at the cursor, without a kind: offered, its edit left for later.
+    let at = json!({"line": 4, "character": 12});
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": at, "end": at}, "context": {"diagnostics": []}}),
+    );
+    let actions = response["result"].as_array().expect("actions");
+    let fix_all = actions
+        .iter()
+        .find(|a| a["kind"] == "source.fixAll.preflight")
+        .unwrap_or_else(|| panic!("{response}"))
+        .clone();
+    assert!(fix_all.get("edit").is_none(), "{fix_all}");
+    assert_eq!(fix_all["title"], "Preflight: fix all safe problems (1)");
+    let resolved = client.request("codeAction/resolve", fix_all.clone());
+    let fixed = apply(
+        text,
+        resolved["result"]["edit"]["changes"][uri]
+            .as_array()
+            .unwrap_or_else(|| panic!("{resolved}")),
+        true,
+    );
+    assert!(fixed.contains("requests.get(u, timeout=10)"), "{fixed}");
+    // Once the document changed, the action offered for the old text is refused, not applied.
+    let top = json!({"line": 0, "character": 0});
+    client.change(
+        uri,
+        2,
+        json!([{"range": {"start": top, "end": top}, "text": "# moved\n"}]),
+    );
+    client.diagnostics(uri, Some(2));
+    let stale = client.request("codeAction/resolve", fix_all);
+    assert_eq!(stale["error"]["code"], -32801, "{stale}");
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
 fn a_session_over_a_unix_socket_is_served_like_one_over_pipes() {
     // Editors built on libuv (Neovim) or Node (VS Code) give the server a socket, not pipes.
     let mut client = Client::start_over(Channel::Socket);

@@ -215,11 +215,37 @@ pub fn to_fix_all(
 ) -> CodeAction {
     let edit = minimal_edit(old, new);
     CodeAction {
-        title: format!("Preflight: fix all safe problems ({applied})"),
+        title: fix_all_title(applied),
         kind: Some(CodeActionKind::new(FIX_ALL_KIND)),
         edit: Some(workspace_edit(uri, to_text_edits(rope, &[edit], enc))),
         ..CodeAction::default()
     }
+}
+
+fn fix_all_title(fixes: usize) -> String {
+    format!("Preflight: fix all safe problems ({fixes})")
+}
+
+/// The fix-all action without its edit, for `codeAction/resolve` to fill in: it names the
+/// document and the version it was offered for, and counts the safe fixes found there.
+pub fn fix_all_unresolved(uri: &Uri, version: i32, fixes: usize) -> CodeAction {
+    CodeAction {
+        title: fix_all_title(fixes),
+        kind: Some(CodeActionKind::new(FIX_ALL_KIND)),
+        data: Some(serde_json::json!({"fixAll": {"uri": uri.as_str(), "version": version}})),
+        ..CodeAction::default()
+    }
+}
+
+/// The document and version an unresolved fix-all action was offered for.
+pub fn fix_all_target(action: &CodeAction) -> Option<(Uri, i32)> {
+    if action.edit.is_some() {
+        return None;
+    }
+    let target = action.data.as_ref()?.get("fixAll")?;
+    let uri = target.get("uri")?.as_str()?.parse().ok()?;
+    let version = i32::try_from(target.get("version")?.as_i64()?).ok()?;
+    Some((uri, version))
 }
 
 #[cfg(test)]

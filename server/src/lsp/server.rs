@@ -88,6 +88,9 @@ struct Shared {
     on_save: AtomicBool,
     /// Serialises publishing so that a slow analysis of an old version never lands after a newer one.
     publish: tokio::sync::Mutex<()>,
+    /// Whether the client keeps a code action's `data` and asks for its `edit` with
+    /// `codeAction/resolve`: the fix-all action is then offered without computing it.
+    resolves_edits: AtomicBool,
 }
 
 /// The server.
@@ -113,6 +116,7 @@ impl Backend {
                 can_watch: AtomicBool::new(false),
                 on_save: AtomicBool::new(false),
                 publish: tokio::sync::Mutex::new(()),
+                resolves_edits: AtomicBool::new(false),
             }),
         }
     }
@@ -125,6 +129,22 @@ impl Backend {
 impl Shared {
     fn encoding(&self) -> PositionEncoding {
         self.encoding.get().copied().unwrap_or_default()
+    }
+
+    /// The rope and tree of an analysed text: the document's own while it still holds that text.
+    /// Editors ask for code actions at every move of the cursor, and building either anew costs
+    /// a whole-file pass (a full parse: 0.2 s for 20,000 lines); the tree is `None` otherwise.
+    fn syntax_of(
+        &self,
+        uri: &Uri,
+        analysis: &Analysis,
+    ) -> (ropey::Rope, Option<crate::parse::ModuleTree>) {
+        match self.store.docs.get(uri) {
+            Some(entry) if Arc::ptr_eq(&entry.doc.text(), &analysis.text) => {
+                (entry.doc.rope.clone(), entry.doc.tree().cloned())
+            }
+            _ => (ropey::Rope::from_str(&analysis.text), None),
+        }
     }
 
     /// Analyses the current version of a document (reusing a stored analysis of the same version).
@@ -513,6 +533,20 @@ impl LanguageServer for Backend {
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false);
         self.shared.can_watch.store(can_watch, Ordering::Relaxed);
+        let code_actions = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.code_action.as_ref());
+        let resolves_edits = code_actions.is_some_and(|c| {
+            c.data_support == Some(true)
+                && c.resolve_support
+                    .as_ref()
+                    .is_some_and(|r| r.properties.iter().any(|p| p == "edit"))
+        });
+        self.shared
+            .resolves_edits
+            .store(resolves_edits, Ordering::Relaxed);
         let mut editor = Partial::default();
         if let Some(options) = &params.initialization_options {
             editor = self
@@ -570,6 +604,7 @@ impl LanguageServer for Backend {
                             CodeActionKind::QUICKFIX,
                             CodeActionKind::new(convert::FIX_ALL_KIND),
                         ]),
+                        resolve_provider: Some(true),
                         ..CodeActionOptions::default()
                     },
                 )),
@@ -761,7 +796,7 @@ impl LanguageServer for Backend {
             )));
         };
         let enc = self.encoding();
-        let rope = ropey::Rope::from_str(&analysis.text);
+        let (rope, tree) = self.shared.syntax_of(&uri, &analysis);
         let only = &params.context.only;
         let mut actions = Vec::new();
         if wants_kind(only, CodeActionKind::QUICKFIX.as_str()) {
@@ -783,7 +818,11 @@ impl LanguageServer for Backend {
                 .filter(|f| f.rule.code != "PF001")
                 .collect();
             if !ignorable.is_empty() {
-                if let Ok(tree) = crate::parse::ModuleTree::parse(&analysis.text, None) {
+                let tree = match tree {
+                    Some(tree) => Ok(tree),
+                    None => crate::parse::ModuleTree::parse(&analysis.text, None),
+                };
+                if let Ok(tree) = tree {
                     let ctx = crate::analysis::Context::new(&analysis.text, &tree);
                     for f in ignorable {
                         if let Some(edit) = suppression::ignore_edit(&ctx, f) {
@@ -795,39 +834,94 @@ impl LanguageServer for Backend {
                 }
             }
         }
-        let any_safe = analysis.findings.iter().any(|f| {
-            f.fix
-                .as_ref()
-                .is_some_and(|x| x.safety == crate::analysis::Safety::Safe)
-        });
-        if any_safe && wants_kind(only, convert::FIX_ALL_KIND) {
-            let text = analysis.text.clone();
-            let path = convert::uri_to_path(&uri);
-            let settings = self
-                .shared
-                .current_config()
-                .for_path(path.as_deref())
-                .settings
-                .for_file(path.as_deref());
-            let fixed = tokio::task::spawn_blocking(move || {
-                fix_all(&text, FixMode::SafeOnly, &settings, |_| true)
+        let safe_fixes = analysis
+            .findings
+            .iter()
+            .filter(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| x.safety == crate::analysis::Safety::Safe)
             })
-            .await;
-            match fixed {
-                Ok(result) if result.applied > 0 => {
-                    actions.push(CodeActionOrCommand::CodeAction(convert::to_fix_all(
-                        &uri,
-                        &rope,
-                        &analysis.text,
-                        &result.text,
-                        result.applied,
-                        enc,
-                    )))
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!("fix-all failed: {e}"),
+            .count();
+        if safe_fixes > 0 && wants_kind(only, convert::FIX_ALL_KIND) {
+            // Asked for without a kind, the action is offered at every move of the cursor: its
+            // edit (fixing, re-parsing and re-analysing the whole file until no safe fix is
+            // left) is computed only once the user picks it, when the client can ask for it.
+            // Asked for by kind (on save, a command), it is about to be applied: computed now.
+            if only.is_none() && self.shared.resolves_edits.load(Ordering::Relaxed) {
+                actions.push(CodeActionOrCommand::CodeAction(
+                    convert::fix_all_unresolved(&uri, analysis.version, safe_fixes),
+                ));
+            } else if let Some(action) = self.fix_all(&uri, &analysis, &rope).await {
+                actions.push(CodeActionOrCommand::CodeAction(action));
             }
         }
         Ok(Some(actions))
+    }
+
+    async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
+        let Some((uri, version)) = convert::fix_all_target(&action) else {
+            return Ok(action);
+        };
+        let Some(analysis) = self.shared.analyse(&uri).await else {
+            return Err(Error::invalid_params(format!(
+                "document not open: {}",
+                uri.as_str()
+            )));
+        };
+        if analysis.version != version {
+            return Err(Error {
+                code: tower_lsp_server::jsonrpc::ErrorCode::ContentModified,
+                message: "the document changed since the action was offered".into(),
+                data: None,
+            });
+        }
+        let (rope, _) = self.shared.syntax_of(&uri, &analysis);
+        Ok(match self.fix_all(&uri, &analysis, &rope).await {
+            Some(resolved) => CodeAction {
+                edit: resolved.edit,
+                ..action
+            },
+            None => action,
+        })
+    }
+}
+
+impl Backend {
+    /// The fix-all action for an analysed document: every safe fix, applied until none is left;
+    /// `None` when none applies.
+    async fn fix_all(
+        &self,
+        uri: &Uri,
+        analysis: &Analysis,
+        rope: &ropey::Rope,
+    ) -> Option<CodeAction> {
+        let text = analysis.text.clone();
+        let path = convert::uri_to_path(uri);
+        let settings = self
+            .shared
+            .current_config()
+            .for_path(path.as_deref())
+            .settings
+            .for_file(path.as_deref());
+        let fixed = tokio::task::spawn_blocking(move || {
+            fix_all(&text, FixMode::SafeOnly, &settings, |_| true)
+        })
+        .await;
+        match fixed {
+            Ok(result) if result.applied > 0 => Some(convert::to_fix_all(
+                uri,
+                rope,
+                &analysis.text,
+                &result.text,
+                result.applied,
+                self.encoding(),
+            )),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!("fix-all failed: {e}");
+                None
+            }
+        }
     }
 }

@@ -215,6 +215,11 @@ impl Client {
         if let Some(encodings) = encodings {
             caps["general"] = json!({"positionEncodings": encodings});
         }
+        self.initialize_with_capabilities(caps, options)
+    }
+
+    /// `initialize` declaring `caps` as the client's capabilities.
+    pub fn initialize_with_capabilities(&mut self, caps: Value, options: Value) -> Value {
         let response = self.request(
             "initialize",
             json!({"processId": null, "rootUri": null, "capabilities": caps, "initializationOptions": options}),
