@@ -319,6 +319,38 @@ mod tests {
     }
 
     #[test]
+    fn the_string_follows_edits_whether_it_is_shared_or_not() {
+        let mut doc = Document::new(1, "x = 1\n");
+        // Held by an analysis: the edit copies it, the holder keeps the old text.
+        let held = doc.text();
+        doc.apply_changes(2, &[change(0, 4, 0, 5, "'é'")], PositionEncoding::Utf16)
+            .unwrap();
+        assert_eq!(&*held, "x = 1\n");
+        assert_eq!(&*doc.text(), "x = 'é'\n");
+        drop(held);
+        // A batch with the whole text replaced in the middle: the string is the rope's.
+        let whole = TextChange {
+            range: None,
+            text: "def f():\n    pass\n".into(),
+        };
+        let batch = [
+            change(0, 0, 0, 0, "# a\n"),
+            whole,
+            change(1, 4, 1, 8, "return 中文"),
+        ];
+        doc.apply_changes(3, &batch, PositionEncoding::Utf16)
+            .unwrap();
+        assert_eq!(&*doc.text(), "def f():\n    return 中文\n");
+        assert_eq!(doc.rope, "def f():\n    return 中文\n");
+        // Unshared, several edits in one batch, each in the coordinates the previous one left.
+        let batch = [change(1, 11, 1, 13, "'😀'"), change(0, 0, 0, 0, "\n")];
+        doc.apply_changes(4, &batch, PositionEncoding::Utf16)
+            .unwrap();
+        assert_eq!(&*doc.text(), "\ndef f():\n    return '😀'\n");
+        assert_eq!(doc.rope, doc.text().as_str());
+    }
+
+    #[test]
     fn a_document_over_the_limit_keeps_its_text_and_is_parsed_once_it_fits() {
         let limits = Limits {
             max_bytes: 10,
