@@ -157,43 +157,41 @@ mod polled {
     use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
     use std::os::unix::fs::FileTypeExt;
 
-    /// What the descriptor is, on a duplicate that becomes the polled stream.
-    fn open(fd: BorrowedFd<'_>) -> Option<(File, std::fs::FileType)> {
-        let file = File::from(fd.try_clone_to_owned().ok()?);
-        let kind = file.metadata().ok()?.file_type();
-        Some((file, kind))
+    /// A pipe or a socket, as a duplicate of the descriptor that becomes the polled stream.
+    enum Polled {
+        Pipe(File),
+        Socket(tokio::net::UnixStream),
     }
 
-    fn socket(file: File) -> Option<tokio::net::UnixStream> {
-        let socket = std::os::unix::net::UnixStream::from(OwnedFd::from(file));
-        socket.set_nonblocking(true).ok()?;
-        tokio::net::UnixStream::from_std(socket).ok()
+    /// `None` for anything but a pipe or a socket (or when the runtime refuses it).
+    fn open(fd: BorrowedFd<'_>, name: &str) -> Option<Polled> {
+        let file = File::from(fd.try_clone_to_owned().ok()?);
+        let kind = file.metadata().ok()?.file_type();
+        let polled = if kind.is_fifo() {
+            Polled::Pipe(file)
+        } else if kind.is_socket() {
+            let socket = std::os::unix::net::UnixStream::from(OwnedFd::from(file));
+            socket.set_nonblocking(true).ok()?;
+            Polled::Socket(tokio::net::UnixStream::from_std(socket).ok()?)
+        } else {
+            return None;
+        };
+        tracing::debug!(pipe = kind.is_fifo(), "{name} polled by the runtime");
+        Some(polled)
     }
 
     pub fn reader() -> Option<Reader> {
-        let (file, kind) = open(std::io::stdin().as_fd())?;
-        let stream: Reader = if kind.is_fifo() {
-            Box::new(tokio::net::unix::pipe::Receiver::from_file(file).ok()?)
-        } else if kind.is_socket() {
-            Box::new(socket(file)?)
-        } else {
-            return None;
-        };
-        tracing::debug!(pipe = kind.is_fifo(), "stdin polled by the runtime");
-        Some(stream)
+        Some(match open(std::io::stdin().as_fd(), "stdin")? {
+            Polled::Pipe(file) => Box::new(tokio::net::unix::pipe::Receiver::from_file(file).ok()?),
+            Polled::Socket(socket) => Box::new(socket),
+        })
     }
 
     pub fn writer() -> Option<Writer> {
-        let (file, kind) = open(std::io::stdout().as_fd())?;
-        let stream: Writer = if kind.is_fifo() {
-            Box::new(tokio::net::unix::pipe::Sender::from_file(file).ok()?)
-        } else if kind.is_socket() {
-            Box::new(socket(file)?)
-        } else {
-            return None;
-        };
-        tracing::debug!(pipe = kind.is_fifo(), "stdout polled by the runtime");
-        Some(stream)
+        Some(match open(std::io::stdout().as_fd(), "stdout")? {
+            Polled::Pipe(file) => Box::new(tokio::net::unix::pipe::Sender::from_file(file).ok()?),
+            Polled::Socket(socket) => Box::new(socket),
+        })
     }
 }
 
