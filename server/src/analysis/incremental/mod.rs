@@ -382,12 +382,22 @@ fn full(
     )
 }
 
-/// Analyses only the dirty units, if the file's facts still hold; `Err` says why a full analysis
-/// is needed.
 /// Comments: module-level code, but nothing reads them across statements.
 static COMMENT: std::sync::LazyLock<KindSet> =
     std::sync::LazyLock::new(|| KindSet::of(&["comment"]));
 
+/// Import statements: module-level code that the module-flow rules read only through the names
+/// it binds (it holds no call, string or assignment they follow).
+static IMPORT: std::sync::LazyLock<KindSet> = std::sync::LazyLock::new(|| {
+    KindSet::of(&[
+        "import_statement",
+        "import_from_statement",
+        "future_import_statement",
+    ])
+});
+
+/// Analyses only the dirty units, if the file's facts still hold; `Err` says why a full analysis
+/// is needed.
 fn try_incremental(
     source: &str,
     tree: &ModuleTree,
@@ -489,15 +499,22 @@ fn try_incremental(
     // file's facts, which held, but a fix in module code reads the statements before it (a
     // `logger` bound above is reused, one bound below is not). Functions only see module code
     // through the facts.
-    let code_dropped =
-        previous.units.iter().zip(&kept).any(|(c, kept)| {
-            !kept && c.kind == UnitKind::Code && !COMMENT.contains_id(c.node_kind)
-        });
+    // Comments and import statements do not count: the flows read an import only through the
+    // names it binds, and the module code naming a changed binding is dirty already (above), so
+    // it counts itself. (Typing an import at the top of a large file analysed all its module code
+    // on every keystroke.) What else reads imports is covered apart: the questions about the
+    // imports as a whole (`probes`), and the leading imports fixes reuse (`Head`).
+    let inert = |node_kind: u16| COMMENT.contains_id(node_kind) || IMPORT.contains_id(node_kind);
+    let code_dropped = previous
+        .units
+        .iter()
+        .zip(&kept)
+        .any(|(c, kept)| !kept && c.kind == UnitKind::Code && !inert(c.node_kind));
     let code_changed = facts.signatures != previous.facts.signatures
         || code_dropped
         || dirty
             .iter()
-            .any(|&i| units[i].kind == UnitKind::Code && !COMMENT.contains_id(units[i].node_kind));
+            .any(|&i| units[i].kind == UnitKind::Code && !inert(units[i].node_kind));
     // This holds while the file has syntax errors too. Error recovery regroups statements from
     // one keystroke to the next, but a regrouped statement is a unit of another range or kind
     // (dirty), the facts of every dirty unit are collected again and compared, and all module
