@@ -124,6 +124,43 @@ impl Backend {
     fn encoding(&self) -> PositionEncoding {
         self.shared.encoding()
     }
+
+    /// The fix-all action for an analysed document: every safe fix, applied until none is left;
+    /// `None` when none applies.
+    async fn fix_all(
+        &self,
+        uri: &Uri,
+        analysis: &Analysis,
+        rope: &ropey::Rope,
+    ) -> Option<CodeAction> {
+        let text = analysis.text.clone();
+        let path = convert::uri_to_path(uri);
+        let settings = self
+            .shared
+            .current_config()
+            .for_path(path.as_deref())
+            .settings
+            .for_file(path.as_deref());
+        let fixed = tokio::task::spawn_blocking(move || {
+            fix_all(&text, FixMode::SafeOnly, &settings, |_| true)
+        })
+        .await;
+        match fixed {
+            Ok(result) if result.applied > 0 => Some(convert::to_fix_all(
+                uri,
+                rope,
+                &analysis.text,
+                &result.text,
+                result.applied,
+                self.encoding(),
+            )),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!("fix-all failed: {e}");
+                None
+            }
+        }
+    }
 }
 
 impl Shared {
@@ -884,44 +921,5 @@ impl LanguageServer for Backend {
             },
             None => action,
         })
-    }
-}
-
-impl Backend {
-    /// The fix-all action for an analysed document: every safe fix, applied until none is left;
-    /// `None` when none applies.
-    async fn fix_all(
-        &self,
-        uri: &Uri,
-        analysis: &Analysis,
-        rope: &ropey::Rope,
-    ) -> Option<CodeAction> {
-        let text = analysis.text.clone();
-        let path = convert::uri_to_path(uri);
-        let settings = self
-            .shared
-            .current_config()
-            .for_path(path.as_deref())
-            .settings
-            .for_file(path.as_deref());
-        let fixed = tokio::task::spawn_blocking(move || {
-            fix_all(&text, FixMode::SafeOnly, &settings, |_| true)
-        })
-        .await;
-        match fixed {
-            Ok(result) if result.applied > 0 => Some(convert::to_fix_all(
-                uri,
-                rope,
-                &analysis.text,
-                &result.text,
-                result.applied,
-                self.encoding(),
-            )),
-            Ok(_) => None,
-            Err(e) => {
-                tracing::error!("fix-all failed: {e}");
-                None
-            }
-        }
     }
 }
