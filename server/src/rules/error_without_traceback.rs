@@ -54,7 +54,13 @@ ruff TRY400 (error-instead-of-exception), pylint W1201 family."#,
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     ctx.walk(&["call"], |call| {
-        if log_method(ctx, call) != Some("error") {
+        // The method's name first: whether the object is a logger is the longer question.
+        let named_error = call
+            .field("function")
+            .filter(|f| f.kind() == "attribute")
+            .and_then(|f| f.field("attribute"))
+            .is_some_and(|a| ctx.text(a) == "error");
+        if !named_error || log_method(ctx, call) != Some("error") {
             return;
         }
         let Some(handler) = enclosing_handler(call) else {

@@ -81,9 +81,8 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // One pass over the plain string literals: a known key format anywhere, or a plausible value
     // stored under a secret's name.
     for (literal, value) in string_literals(ctx) {
-        let stored = stored_under(ctx, literal);
         if let Some(kind) = known_key_format(&value) {
-            let fix = stored
+            let fix = stored_under(ctx, literal)
                 .filter(|(_, assignment)| *assignment)
                 .map(|(name, _)| env_fix(ctx, literal, &name.to_ascii_uppercase()));
             out.push(Finding::new(
@@ -97,10 +96,15 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
             ));
             continue;
         }
-        let Some((name, assignment)) = stored else {
+        // The value first: most literals are not plausible secrets, and finding the name a
+        // literal is stored under asks tree-sitter for its parent, a walk down from the root.
+        if !is_plausible_secret(&value) {
+            continue;
+        }
+        let Some((name, assignment)) = stored_under(ctx, literal) else {
             continue;
         };
-        if name == "SECRET_KEY" || !is_secret_name(name) || !is_plausible_secret(&value) {
+        if name == "SECRET_KEY" || !is_secret_name(name) {
             continue;
         }
         let fix = assignment.then(|| {

@@ -1,5 +1,6 @@
 //! PF202 tls-verification-disabled: HTTPS without certificate checks.
 
+use memchr::memmem;
 use tree_sitter::Node;
 
 use super::RuleMeta;
@@ -103,12 +104,20 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if is_test_module(ctx) {
         return;
     }
+    // Every finding names `verify` or `check_hostname` in the code it is on, or calls what an
+    // import of `ssl` binds (under any alias). Most files do neither, and most calls in the
+    // others have no `verify=` to sort their arguments for.
+    let ssl = ctx.imports_module("ssl");
+    let says = |text: &str, word: &str| memmem::find(text.as_bytes(), word.as_bytes()).is_some();
+    if !ssl && !ctx.region_text_any(|t| says(t, "verify") || says(t, "check_hostname")) {
+        return;
+    }
     let mut found = Vec::new();
     let out_all = &mut found;
     ctx.walk(&["call", "assignment"], |node| match node.kind() {
         "call" => {
-            let args = CallArgs::of(node, ctx.source);
-            if let Some(value) = args.keyword("verify") {
+            let args = says(ctx.text(node), "verify").then(|| CallArgs::of(node, ctx.source));
+            if let Some(value) = args.as_ref().and_then(|a| a.keyword("verify")) {
                 if value.kind() == "false" && is_http_call(ctx, node) {
                     let range = value
                         .parent()
@@ -122,7 +131,8 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                     ));
                 }
             }
-            let unverified = node
+            let unverified = ssl
+                && node
                 .field("function")
                 .and_then(|f| ctx.resolve(f))
                 .is_some_and(|q| q == "ssl._create_unverified_context");
