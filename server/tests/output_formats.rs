@@ -7,8 +7,32 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// A project directory under the system's temporary directory, removed when the test is done
+/// with it (whether it passed or not).
+struct Project(PathBuf);
+
+impl std::ops::Deref for Project {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Project {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A project with an error, a warning and an information finding, a non-ASCII line, and a user rule.
-fn project(name: &str) -> PathBuf {
+fn project(name: &str) -> Project {
     let dir = std::env::temp_dir().join(format!("preflight-formats-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join(".preflight/queries")).unwrap();
@@ -28,7 +52,7 @@ fn project(name: &str) -> PathBuf {
         "; code: ACME001\n; name: no-print\n; category: conventions\n; severity: warning\n; message: Use logging, not print: {_text}\n\n; ## What it does\n; Finds print calls.\n((call function: (identifier) @_f arguments: (argument_list (string) @_text)) @diagnostic\n  (#eq? @_f \"print\"))\n",
     )
     .unwrap();
-    dir
+    Project(dir)
 }
 
 /// The rules this test is about; others that may fire on the project are not its concern.
