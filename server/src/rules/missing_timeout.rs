@@ -161,10 +161,6 @@ const HTTP_METHODS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "request",
 ];
 
-/// The qualified names of [`TARGETS`], for the question whether the file imports any.
-static TARGET_NAMES: std::sync::LazyLock<Vec<&'static str>> =
-    std::sync::LazyLock::new(|| TARGETS.iter().map(|t| t.name).collect());
-
 const TARGETS: &[Target] = &[
     kw("requests.get"),
     kw("requests.post"),
@@ -219,16 +215,11 @@ const TARGETS: &[Target] = &[
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // Names bound only to sessions with no adapter mounted (the file's facts).
     let sessions = ctx.facts().sessions();
-    // Without a session or an import a client call can resolve through, no call is one: only
-    // `timeout=None` is left to find, and no callee needs resolving.
-    let clients = !sessions.is_empty() || ctx.may_import(&TARGET_NAMES);
     ctx.walk(&["call"], |node| {
         let Some(function) = node.field("function") else {
             return;
         };
-        let target = clients
-            .then(|| call_target(ctx, function, sessions))
-            .flatten();
+        let target = call_target(ctx, function, sessions);
         // Most calls are neither a client call nor carry a `timeout=` keyword (whose name is then
         // in the call's text): they are dismissed before their arguments are sorted.
         if target.is_none() && memmem::find(ctx.text(node).as_bytes(), b"timeout").is_none() {
