@@ -1,12 +1,13 @@
 //! PF302 debug-enabled: debuggers and auto-reload switched on in code.
 
+use memchr::memmem;
+
 use super::RuleMeta;
 use crate::analysis::kinds::Field;
 use crate::analysis::semantic::CallArgs;
 use crate::analysis::web::is_flask_app;
 use crate::analysis::{Context, Finding, Safety, Severity};
 use crate::fix::read_from_env;
-use memchr::memmem;
 
 pub static META: RuleMeta = RuleMeta {
     code: "PF302",
