@@ -1,10 +1,10 @@
 //! PF302 debug-enabled: debuggers and auto-reload switched on in code.
 
-use memchr::memmem;
+use std::sync::LazyLock;
 
 use super::RuleMeta;
 use crate::analysis::kinds::Field;
-use crate::analysis::semantic::CallArgs;
+use crate::analysis::semantic::{CallArgs, Needles};
 use crate::analysis::web::is_flask_app;
 use crate::analysis::{Context, Finding, Safety, Severity};
 use crate::fix::read_from_env;
@@ -47,6 +47,9 @@ Replaces the literal `True` with `os.environ.get("FLASK_DEBUG") == "1"` (`DJANGO
 ruff S201, bandit B201."#,
 };
 
+/// The keywords every call this rule reports passes.
+static SWITCHES: LazyLock<Needles> = LazyLock::new(|| Needles::new(&["debug", "reload"]));
+
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     let mut report = |value: tree_sitter::Node, what: &str, var: &str| {
@@ -76,8 +79,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         "call" => {
             // Every call reported passes `debug=` or `reload=`: the others are let go before
             // their callee is resolved.
-            let text = ctx.text(node).as_bytes();
-            if memmem::find(text, b"debug").is_none() && memmem::find(text, b"reload").is_none() {
+            if !SWITCHES.any_in(ctx.text(node)) {
                 return;
             }
             let Some(function) = node.field("function") else {

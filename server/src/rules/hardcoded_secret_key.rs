@@ -1,12 +1,13 @@
 //! PF303 hardcoded-secret-key: the framework's signing key written in the source.
 
-use memchr::memmem;
+use std::sync::LazyLock;
+
 use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::kinds::Field;
 use crate::analysis::secrets::is_test_module;
-use crate::analysis::semantic::{is_string_literal, string_literal_value, CallArgs};
+use crate::analysis::semantic::{is_string_literal, string_literal_value, CallArgs, Needles};
 use crate::analysis::web::is_flask_app;
 use crate::analysis::{Context, Finding, Safety, Severity};
 use crate::fix::read_from_env;
@@ -79,6 +80,10 @@ fn is_settings_target(ctx: &Context, assignment: Node, left: Node) -> bool {
     }
 }
 
+/// How every finding's assignment or call spells the key.
+static SECRET_KEY_NAMES: LazyLock<Needles> =
+    LazyLock::new(|| Needles::new(&["SECRET_KEY", "secret_key"]));
+
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if is_test_module(ctx) {
@@ -86,11 +91,7 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     }
     // Each finding's assignment or call spells `secret_key` or `SECRET_KEY`: most files and
     // most edited functions do neither.
-    let says = |text: &str| {
-        memmem::find(text.as_bytes(), b"SECRET_KEY").is_some()
-            || memmem::find(text.as_bytes(), b"secret_key").is_some()
-    };
-    if !ctx.region_text_any(says) {
+    if !ctx.region_text_any(|t| SECRET_KEY_NAMES.any_in(t)) {
         return;
     }
     let mut report = |value: Node| {

@@ -1,12 +1,13 @@
 //! PF202 tls-verification-disabled: HTTPS without certificate checks.
 
-use memchr::memmem;
+use std::sync::LazyLock;
+
 use tree_sitter::Node;
 
 use super::RuleMeta;
 use crate::analysis::kinds::Field;
 use crate::analysis::secrets::is_test_module;
-use crate::analysis::semantic::CallArgs;
+use crate::analysis::semantic::{CallArgs, Needles};
 use crate::analysis::{Context, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -99,6 +100,11 @@ fn behind_verification_switch(ctx: &Context, node: Node) -> bool {
     false
 }
 
+/// The words every finding but an unverified context's spells in the code it is on.
+static SWITCHES: LazyLock<Needles> = LazyLock::new(|| Needles::new(&["verify", "check_hostname"]));
+/// The keyword a call turns verification off with.
+static VERIFY: LazyLock<Needles> = LazyLock::new(|| Needles::new(&["verify"]));
+
 /// Checks one file.
 pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     if is_test_module(ctx) {
@@ -108,15 +114,16 @@ pub fn check(ctx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
     // import of `ssl` binds (under any alias). Most files do neither, and most calls in the
     // others have no `verify=` to sort their arguments for.
     let ssl = ctx.imports_module("ssl");
-    let says = |text: &str, word: &str| memmem::find(text.as_bytes(), word.as_bytes()).is_some();
-    if !ssl && !ctx.region_text_any(|t| says(t, "verify") || says(t, "check_hostname")) {
+    if !ssl && !ctx.region_text_any(|t| SWITCHES.any_in(t)) {
         return;
     }
     let mut found = Vec::new();
     let out_all = &mut found;
     ctx.walk(&["call", "assignment"], |node| match node.kind() {
         "call" => {
-            let args = says(ctx.text(node), "verify").then(|| CallArgs::of(node, ctx.source));
+            let args = VERIFY
+                .any_in(ctx.text(node))
+                .then(|| CallArgs::of(node, ctx.source));
             if let Some(value) = args.as_ref().and_then(|a| a.keyword("verify")) {
                 if value.kind() == "false" && is_http_call(ctx, node) {
                     let range = value
