@@ -73,6 +73,35 @@ fn pyproject_settings_apply_to_the_cli() {
 }
 
 #[test]
+fn excluded_files_are_skipped_unless_named_and_links_take_their_targets_settings() {
+    let config = "[tool.preflight]\nexclude = [\"tests/**\"]\n\n[tool.preflight.per-file-ignores]\n\"tests/**\" = [\"PF101\"]\n";
+    let dir = project("exclude", Some(("pyproject.toml", config)));
+    let (_, found, stderr) = check(&dir, &[]);
+    assert_eq!(
+        found,
+        ["app:PF101:warning", "app:PF201:warning"],
+        "{stderr}"
+    );
+    // Named on the command line, an excluded file is checked, with its folder's settings.
+    let named = dir.join("tests/test_app.py");
+    let (_, found, stderr) = check(&named, &[]);
+    assert_eq!(found, ["tests:PF201:warning"], "{stderr}");
+    // A link named on the command line is checked as the file it points at.
+    #[cfg(unix)]
+    {
+        let link = dir.join("linked.py");
+        std::os::unix::fs::symlink(&named, &link).unwrap();
+        let (_, found, stderr) = check(&link, &[]);
+        assert_eq!(
+            found,
+            ["app:PF201:warning"],
+            "per-file-ignores of tests/: {stderr}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn bad_configuration_is_reported_and_the_rest_applies() {
     let dir = project(
         "bad",
@@ -88,9 +117,12 @@ fn bad_configuration_is_reported_and_the_rest_applies() {
         ["app:PF201:warning", "tests:PF201:warning"],
         "ignore still applies"
     );
-    assert!(
-        stderr.contains("preflight.toml:2:1: unknown key `selct`; expected one of: select"),
-        "{stderr}"
+    assert_eq!(
+        stderr
+            .matches("preflight.toml:2:1: unknown key `selct`; expected one of: select")
+            .count(),
+        1,
+        "once, though two folders read the file: {stderr}"
     );
     // --config names a file explicitly.
     let other = dir.join("strict.toml");

@@ -1,7 +1,9 @@
 //! `preflight check`: find the Python files, analyse them in parallel, print, optionally fix.
 
+use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::parse::ModuleTree;
@@ -11,7 +13,7 @@ use super::cache::CheckCache;
 use super::output::{self, FileReport};
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::analysis::{self, FileSettings};
-use crate::config::resolver::Resolver;
+use crate::config::resolver::{Resolved, Resolver};
 use crate::config::{is_known_selector, Partial};
 use crate::fix::apply::{fix_all, FixMode};
 
@@ -190,30 +192,88 @@ pub fn resolver(
 /// The Python files under `paths` with the settings each is analysed with. Files a configuration
 /// excludes are skipped unless named on the command line; configuration problems are printed
 /// once per file.
+///
+/// The work per file (its absolute path, the configuration over it, its settings) runs in
+/// parallel, a folder at a time: a whole-corpus check spent 50–80 ms here on one thread, 3% of
+/// the run, most of it resolving the same folder's path and configuration once per file.
 pub fn plan(
     paths: &[PathBuf],
     resolver: &Resolver,
     errors: &mut Vec<(PathBuf, String)>,
 ) -> Vec<(PathBuf, FileSettings)> {
-    let explicit: Vec<PathBuf> = paths.iter().filter(|p| p.is_file()).cloned().collect();
+    // The rules are compiled on first use (a few milliseconds); meanwhile the walk runs.
+    rayon::spawn(|| {
+        crate::rules::registry();
+    });
+    // A pre-commit hook names every file: a set, not a list searched once per file.
+    let explicit: HashSet<PathBuf> = paths.iter().filter(|p| p.is_file()).cloned().collect();
     let files = collect_files(paths, errors);
-    let mut reported_configs = std::collections::HashSet::new();
+    // `collect_files` sorts, so the files of one folder are neighbours.
+    let folders: Vec<&[PathBuf]> = files.chunk_by(|a, b| a.parent() == b.parent()).collect();
+    let planned: Vec<Vec<Planned>> = folders
+        .into_par_iter()
+        .map(|folder| plan_folder(folder, &explicit, resolver))
+        .collect();
+    let mut reported_configs = HashSet::new();
     let mut work = Vec::new();
-    for file in files {
-        let absolute = file.canonicalize().unwrap_or_else(|_| file.clone());
-        let resolved = resolver.for_path(Some(&absolute));
-        if reported_configs.insert(resolved.config.clone()) {
-            for e in &resolved.errors {
+    for p in planned.into_iter().flatten() {
+        if reported_configs.insert(p.resolved.config.clone()) {
+            for e in &p.resolved.errors {
                 eprintln!("preflight: {e}");
             }
         }
-        if !explicit.contains(&file) && resolved.settings.is_excluded(&absolute) {
-            continue;
+        if let Some(settings) = p.settings {
+            work.push((p.file, settings));
         }
-        let settings = resolved.settings.for_file(Some(&absolute));
-        work.push((file, settings));
     }
     work
+}
+
+/// One file of [`plan`]: the configuration over it, and its settings unless it is excluded.
+struct Planned {
+    file: PathBuf,
+    resolved: Arc<Resolved>,
+    settings: Option<FileSettings>,
+}
+
+/// [`plan`] for the files of one folder.
+fn plan_folder(
+    folder: &[PathBuf],
+    explicit: &HashSet<PathBuf>,
+    resolver: &Resolver,
+) -> Vec<Planned> {
+    // One canonical folder for all: a file the walk found is a regular file, never a link, so its
+    // canonical path is its canonical folder joined with its name. A file named on the command
+    // line may be a link and is resolved on its own.
+    let canonical_folder = folder
+        .first()
+        .and_then(|f| f.parent())
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .and_then(|d| d.canonicalize().ok());
+    folder
+        .iter()
+        .map(|file| {
+            let named = explicit.contains(file);
+            let absolute = match (&canonical_folder, file.file_name()) {
+                (Some(dir), Some(name)) if !named => dir.join(name),
+                _ => file.canonicalize().unwrap_or_else(|_| file.clone()),
+            };
+            let resolved = resolver.for_path(Some(&absolute));
+            let settings = (named || !resolved.settings.is_excluded(&absolute))
+                .then(|| resolved.settings.for_file(Some(&absolute)));
+            Planned {
+                file: file.clone(),
+                resolved,
+                settings,
+            }
+        })
+        .collect()
 }
 
 /// Runs `preflight check` and returns the exit code.

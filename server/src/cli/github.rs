@@ -35,7 +35,8 @@ fn escape_property(s: &str) -> String {
 /// The workflow commands for every finding, one per line.
 pub fn render(reports: &[FileReport]) -> String {
     let mut out = String::new();
-    for report in reports {
+    // Files without findings are most of a project: no line index for them.
+    for report in reports.iter().filter(|r| !r.findings.is_empty()) {
         let index = LineIndex::new(&report.source);
         let src = report.source.as_str();
         // The runner matches `file` against the checkout, so the path is written with `/`.

@@ -73,7 +73,8 @@ pub(super) fn position(index: &LineIndex, source: &str, byte: usize) -> JsonPosi
 
 fn json_findings(reports: &[FileReport]) -> Vec<JsonFinding> {
     let mut out = Vec::new();
-    for report in reports {
+    // Files without findings are most of a project: no line index for them.
+    for report in reports.iter().filter(|r| !r.findings.is_empty()) {
         let index = LineIndex::new(&report.source);
         let src = report.source.as_str();
         for f in &report.findings {

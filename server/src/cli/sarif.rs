@@ -327,7 +327,8 @@ pub fn render(reports: &[FileReport], errors: &[(PathBuf, String)], registry: &R
     let mut by_code: HashMap<&'static str, usize> =
         rules.iter().enumerate().map(|(i, m)| (m.code, i)).collect();
     let mut results = Vec::new();
-    for report in reports {
+    // Files without findings are most of a project: no line index for them.
+    for report in reports.iter().filter(|r| !r.findings.is_empty()) {
         let index = LineIndex::new(&report.source);
         for finding in &report.findings {
             // User rules (`.preflight/queries`) are not in the built-in registry: add those that
