@@ -122,6 +122,13 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// A context over the whole file whose nodes are listed already ([`list_named`]).
+    pub fn with_listed(self, nodes: Vec<(Node<'a>, u16)>) -> Self {
+        debug_assert!(self.region.is_none(), "a listing is of the whole file");
+        let _ = self.nodes.set(nodes);
+        self
+    }
+
     /// Declares that the region holds every unit of module-level code.
     pub fn with_module_code(mut self) -> Self {
         self.module_code = true;
@@ -165,15 +172,7 @@ impl<'a> Context<'a> {
     fn region_nodes(&self) -> Vec<(Node<'a>, u16)> {
         let mut nodes = Vec::new();
         match &self.region {
-            None => {
-                for root in self.roots() {
-                    walk(root, |n| {
-                        if n.is_named() {
-                            nodes.push((n, n.kind_id()))
-                        }
-                    })
-                }
-            }
+            None => list_named(self.roots(), &mut nodes, &mut Vec::new()),
             Some(units) => {
                 if self.module_code {
                     nodes.extend(self.module_scopes().map(|n| (n, n.kind_id())));
@@ -469,6 +468,47 @@ impl<'a> Context<'a> {
 }
 
 /// Appends the named nodes of `unit` with their kind ids.
+/// Appends every named node under `roots` (the roots included) in document order with its kind
+/// id to `nodes`, and its depth below its root to `depths`: the list the rules filter, which the
+/// facts read too ([`crate::analysis::facts::collect_all_listed`]).
+pub fn list_named<'a>(
+    roots: impl IntoIterator<Item = Node<'a>>,
+    nodes: &mut Vec<(Node<'a>, u16)>,
+    depths: &mut Vec<u32>,
+) {
+    for root in roots {
+        // As `semantic::walk`, with the depth counted as the cursor moves.
+        let mut cursor = root.walk();
+        let mut depth = 0u32;
+        loop {
+            let node = cursor.node();
+            if node.is_named() {
+                nodes.push((node, node.kind_id()));
+                depths.push(depth);
+            }
+            if cursor.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+            let more = loop {
+                if cursor.goto_next_sibling() {
+                    break true;
+                }
+                if depth == 0 || !cursor.goto_parent() {
+                    break false;
+                }
+                depth -= 1;
+                if depth == 0 {
+                    break false;
+                }
+            };
+            if !more {
+                break;
+            }
+        }
+    }
+}
+
 fn push_named<'a>(unit: &Unit<'a>, nodes: &mut Vec<(Node<'a>, u16)>) {
     walk_unit(unit, |n| {
         if n.is_named() {

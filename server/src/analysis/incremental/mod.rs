@@ -26,6 +26,7 @@ use std::time::Instant;
 
 use crate::parse::ModuleTree;
 
+use super::context::list_named;
 use super::facts::{self, FileFacts, UnitData, UnitFacts};
 use super::kinds::KindSet;
 use super::probes::ImportProbe;
@@ -331,8 +332,12 @@ fn full(
         }
     }
     let units = &units[..];
-    let (data, facts) = facts::collect_all(units, source);
-    let ctx = Context::with_facts(source, tree, settings, &facts, None);
+    // One walk lists every node for the rules and the facts alike.
+    let (mut nodes, mut depths) = (Vec::new(), Vec::new());
+    list_named(tree.roots(), &mut nodes, &mut depths);
+    let (data, facts) = facts::collect_all_listed(units, source, &nodes, &depths);
+    drop(depths);
+    let ctx = Context::with_facts(source, tree, settings, &facts, None).with_listed(nodes);
     let RuleFindings {
         local,
         whole,
