@@ -156,10 +156,6 @@ pub fn is_plausible_secret(value: &str) -> bool {
     if value.len() < 8 || value.len() > 300 || value.chars().any(char::is_whitespace) {
         return false;
     }
-    let lower = value.to_ascii_lowercase();
-    if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
-        return false;
-    }
     let first = value.chars().next().unwrap_or(' ');
     if value.chars().all(|c| c == first) {
         return false;
@@ -182,7 +178,12 @@ pub fn is_plausible_secret(value: &str) -> bool {
         value.chars().any(|c| c.is_ascii_digit()),
         value.chars().any(|c| !c.is_ascii_alphanumeric()),
     ];
-    classes.iter().filter(|c| **c).count() >= 2
+    if classes.iter().filter(|c| **c).count() < 2 {
+        return false;
+    }
+    // Last, as it copies the value: most literals that get this far are names or paths.
+    let lower = value.to_ascii_lowercase();
+    !PLACEHOLDERS.iter().any(|p| lower.contains(p))
 }
 
 /// The kind of credential a literal is, by its well-known format (`AKIA…`, `sk-…`, `xoxb-…`,
