@@ -556,3 +556,34 @@ fn rebinding_a_logger_name_renews_the_logging_fixes() {
     let fixes = logging_fixes(&got.findings);
     assert!(fixes.iter().any(|t| t.contains("bus.")), "{fixes:?}");
 }
+
+/// A docstring left open in a large file swallows the code below it: with most of the file to
+/// analyse again, the analysis goes the full way at once (the same findings, for less work than
+/// collecting every unit again and finding the facts changed).
+#[test]
+fn an_edit_that_changes_most_of_a_large_file_analyses_it_whole() {
+    let mut text = String::from("import requests\n\n\nclass Client:\n    def first(self):\n        \"\"\"Fetch.\n        \"\"\"\n        return requests.get(URL)\n");
+    for i in 0..200 {
+        text.push_str(&format!(
+            "\n    def f{i}(self, u):\n        \"\"\"Call {i}.\"\"\"\n        try:\n            return requests.get(u, timeout=3)\n        except Exception:\n            pass\n"
+        ));
+    }
+    assert!(text.len() > 16 * 1024);
+    let quotes = text.find("        \"\"\"\n").unwrap();
+    let changes = [TextChange {
+        range: Some((line_col(&text, quotes), line_col(&text, quotes + 12))),
+        text: String::new(),
+    }];
+    let (before, got) = analyse_around(&text, &changes);
+    assert!(before.findings.len() > 200, "{}", before.findings.len());
+    assert!(!got.incremental);
+    assert_eq!(got.full_reason, Some(incremental::MOSTLY_CHANGED));
+    // A small edit in the same file stays incremental.
+    let at = text.find("timeout=3").unwrap() + "timeout=".len();
+    let changes = [TextChange {
+        range: Some((line_col(&text, at), line_col(&text, at + 1))),
+        text: "5".into(),
+    }];
+    let (_, got) = analyse_around(&text, &changes);
+    assert!(got.incremental, "{:?}", got.full_reason);
+}
