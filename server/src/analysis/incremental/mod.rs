@@ -332,12 +332,22 @@ fn full(
         }
     }
     let units = &units[..];
-    // One walk lists every node for the rules and the facts alike.
-    let (mut nodes, mut depths) = (Vec::new(), Vec::new());
-    list_named(tree.roots(), &mut nodes, &mut depths);
-    let (data, facts) = facts::collect_all_listed(units, source, &nodes, &depths);
-    drop(depths);
-    let ctx = Context::with_facts(source, tree, settings, &facts, None).with_listed(nodes);
+    // One walk lists every node for the rules and the facts alike; with no rule to read the
+    // list (`--select` of a requirements rule only), the facts' own walk enters less.
+    let walked_by_rules = enabled_rules(settings).any(|r| !matches!(r.check, rules::Check::Driver));
+    let (data, facts, nodes) = if walked_by_rules {
+        let (mut nodes, mut depths) = (Vec::new(), Vec::new());
+        list_named(tree.roots(), &mut nodes, &mut depths);
+        let (data, facts) = facts::collect_all_listed(units, source, &nodes, &depths);
+        (data, facts, Some(nodes))
+    } else {
+        let (data, facts) = facts::collect_all(units, source);
+        (data, facts, None)
+    };
+    let mut ctx = Context::with_facts(source, tree, settings, &facts, None);
+    if let Some(nodes) = nodes {
+        ctx = ctx.with_listed(nodes);
+    }
     let RuleFindings {
         local,
         whole,
