@@ -467,7 +467,6 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Appends the named nodes of `unit` with their kind ids.
 /// Appends every named node under `roots` (the roots included) in document order with its kind
 /// id to `nodes`, and its depth below its root to `depths`: the list the rules filter, which the
 /// facts read too ([`crate::analysis::facts::collect_all_listed`]).
@@ -509,6 +508,7 @@ pub fn list_named<'a>(
     }
 }
 
+/// Appends the named nodes of `unit` with their kind ids.
 fn push_named<'a>(unit: &Unit<'a>, nodes: &mut Vec<(Node<'a>, u16)>) {
     walk_unit(unit, |n| {
         if n.is_named() {

@@ -366,8 +366,8 @@ fn in_unit(unit: &Unit, node: Node) -> bool {
 /// Calls `f` on the nodes of a unit that may hold facts: its named nodes, going below only those
 /// inside the unit that are not expressions. Only statements hold what the facts collect, and
 /// expressions are most of the nodes; comments, which can be anywhere, are found from the text.
-/// Unnamed nodes are passed through, so that a listing of named nodes
-/// ([`listed_statements`]) gives the same nodes.
+/// Unnamed nodes are neither given to `f` nor stop the walk, so that a listing of the named
+/// nodes ([`listed_statements`]) gives the same nodes.
 fn walk_statements<'t>(unit: &Unit<'t>, f: &mut dyn FnMut(Node<'t>)) {
     let root = unit.node;
     super::semantic::walk_pruned(root, |node| {

@@ -411,14 +411,14 @@ static IMPORT: std::sync::LazyLock<KindSet> = std::sync::LazyLock::new(|| {
     ])
 });
 
-/// Analyses only the dirty units, if the file's facts still hold; `Err` says why a full analysis
-/// is needed.
 /// Why an analysis went the full way when most of a large file was to be analysed again.
 pub const MOSTLY_CHANGED: &str = "most of the file changed";
 
 /// The size from which [`MOSTLY_CHANGED`] applies.
 const MOSTLY_CHANGED_MIN_BYTES: usize = 16 * 1024;
 
+/// Analyses only the dirty units, if the file's facts still hold; `Err` says why a full analysis
+/// is needed.
 fn try_incremental(
     source: &str,
     tree: &ModuleTree,
