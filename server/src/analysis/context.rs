@@ -10,7 +10,10 @@ use tree_sitter::Node;
 use super::facts::{self, walk_unit, FileFacts};
 use super::kinds::{Field, KindSet};
 use super::probes::{ImportProbe, Recorder};
-use super::semantic::{module_assignments, module_assignments_of, walk, Imports, ModuleAssignment};
+use super::semantic::{
+    module_assignments, module_assignments_of, walk, walk_pruned_with_depth, Imports,
+    ModuleAssignment,
+};
 use super::settings::{FileSettings, RuleOptions};
 use super::units::{units, Unit};
 use super::web::{handler_kind_of, HandlerKind};
@@ -476,35 +479,13 @@ pub fn list_named<'a>(
     depths: &mut Vec<u32>,
 ) {
     for root in roots {
-        // As `semantic::walk`, with the depth counted as the cursor moves.
-        let mut cursor = root.walk();
-        let mut depth = 0u32;
-        loop {
-            let node = cursor.node();
+        walk_pruned_with_depth(root, |node, depth| {
             if node.is_named() {
                 nodes.push((node, node.kind_id()));
                 depths.push(depth);
             }
-            if cursor.goto_first_child() {
-                depth += 1;
-                continue;
-            }
-            let more = loop {
-                if cursor.goto_next_sibling() {
-                    break true;
-                }
-                if depth == 0 || !cursor.goto_parent() {
-                    break false;
-                }
-                depth -= 1;
-                if depth == 0 {
-                    break false;
-                }
-            };
-            if !more {
-                break;
-            }
-        }
+            true
+        });
     }
 }
 

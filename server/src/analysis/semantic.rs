@@ -376,16 +376,28 @@ pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
 /// pathological file nests thousands of levels deep); `visit` returns whether to go below the
 /// node it was given.
 pub fn walk_pruned<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
+    walk_pruned_with_depth(root, |node, _| visit(node));
+}
+
+/// [`walk_pruned`], telling `visit` how far below `root` each node is (`root` itself: 0).
+pub fn walk_pruned_with_depth<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, u32) -> bool) {
     let mut cursor = root.walk();
+    let mut depth = 0u32;
     loop {
-        if visit(cursor.node()) && cursor.goto_first_child() {
+        if visit(cursor.node(), depth) && cursor.goto_first_child() {
+            depth += 1;
             continue;
         }
         loop {
             if cursor.goto_next_sibling() {
                 break;
             }
-            if !cursor.goto_parent() || cursor.node() == root {
+            // The cursor cannot leave `root`: back at depth 0, the walk is done.
+            if depth == 0 || !cursor.goto_parent() {
+                return;
+            }
+            depth -= 1;
+            if depth == 0 {
                 return;
             }
         }
