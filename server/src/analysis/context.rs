@@ -11,7 +11,7 @@ use super::facts::{self, walk_unit, FileFacts};
 use super::kinds::{Field, KindSet};
 use super::probes::{ImportProbe, Recorder};
 use super::semantic::{
-    module_assignments, module_assignments_of, walk, walk_pruned_with_depth, Imports,
+    module_assignments, module_assignments_of, walk, walk_named_with_depth, Imports,
     ModuleAssignment,
 };
 use super::settings::{FileSettings, RuleOptions};
@@ -479,12 +479,9 @@ pub fn list_named<'a>(
     depths: &mut Vec<u32>,
 ) {
     for root in roots {
-        walk_pruned_with_depth(root, |node, depth| {
-            if node.is_named() {
-                nodes.push((node, node.kind_id()));
-                depths.push(depth);
-            }
-            true
+        walk_named_with_depth(root, |node, depth| {
+            nodes.push((node, node.kind_id()));
+            depths.push(depth);
         });
     }
 }
