@@ -11,8 +11,7 @@ use super::facts::{self, walk_unit, FileFacts};
 use super::kinds::{Field, KindSet};
 use super::probes::{ImportProbe, Recorder};
 use super::semantic::{
-    module_assignments, module_assignments_of, walk, walk_named_with_depth, Imports,
-    ModuleAssignment,
+    module_assignments, module_assignments_of, walk, walk_named_pruned, Imports, ModuleAssignment,
 };
 use super::settings::{FileSettings, RuleOptions};
 use super::units::{units, Unit};
@@ -255,7 +254,7 @@ impl<'a> Context<'a> {
                         .map(|(n, _)| *n),
                 ),
                 None => walk_unit(unit, |n| {
-                    if n.is_named() && wanted.contains_id(n.kind_id()) {
+                    if wanted.contains_id(n.kind_id()) {
                         nodes.push(n);
                     }
                 }),
@@ -479,18 +478,15 @@ pub fn list_named<'a>(
     depths: &mut Vec<u32>,
 ) {
     for root in roots {
-        walk_named_with_depth(root, |node, depth| {
+        walk_named_pruned(root, |node, depth| {
             nodes.push((node, node.kind_id()));
             depths.push(depth);
+            true
         });
     }
 }
 
 /// Appends the named nodes of `unit` with their kind ids.
 fn push_named<'a>(unit: &Unit<'a>, nodes: &mut Vec<(Node<'a>, u16)>) {
-    walk_unit(unit, |n| {
-        if n.is_named() {
-            nodes.push((n, n.kind_id()))
-        }
-    });
+    walk_unit(unit, |n| nodes.push((n, n.kind_id())));
 }

@@ -344,12 +344,14 @@ fn directive_comments(unit: &Unit, text: &str) -> Vec<Range<usize>> {
     found
 }
 
-/// Calls `f` on every node of a unit, in document order; a class header skips the class body.
+/// Calls `f` on every named node of a unit, in document order; a class header skips the class
+/// body.
 pub fn walk_unit<'t>(unit: &Unit<'t>, mut f: impl FnMut(Node<'t>)) {
     let root = unit.node;
-    super::semantic::walk_pruned(root, |node| {
+    super::semantic::walk_named_pruned(root, |node, _| {
         let inside = node == root || in_unit(unit, node);
-        if inside {
+        // Below the root every node is named; the root may be a token error recovery left.
+        if inside && (node != root || node.is_named()) {
             f(node);
         }
         inside
@@ -366,16 +368,13 @@ fn in_unit(unit: &Unit, node: Node) -> bool {
 /// Calls `f` on the nodes of a unit that may hold facts: its named nodes, going below only those
 /// inside the unit that are not expressions. Only statements hold what the facts collect, and
 /// expressions are most of the nodes; comments, which can be anywhere, are found from the text.
-/// Unnamed nodes are neither given to `f` nor stop the walk, so that a listing of the named
-/// nodes ([`listed_statements`]) gives the same nodes.
+/// Below the unit's node only named nodes are walked (unnamed ones are leaves), so that a listing
+/// of the named nodes ([`listed_statements`]) gives the same nodes.
 fn walk_statements<'t>(unit: &Unit<'t>, f: &mut dyn FnMut(Node<'t>)) {
     let root = unit.node;
-    super::semantic::walk_pruned(root, |node| {
+    super::semantic::walk_named_pruned(root, |node, _| {
         if node == root {
             f(node);
-            return true;
-        }
-        if !node.is_named() {
             return true;
         }
         let inside = in_unit(unit, node);
