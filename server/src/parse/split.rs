@@ -116,7 +116,13 @@ pub fn statement_starts(
                         continue;
                     }
                 }
-                _ => {}
+                // Only the quote, a backslash or a line break can end or continue the string.
+                _ => {
+                    i += 1;
+                    i = memchr::memchr3(quote, b'\\', b'\n', &text[i..])
+                        .map_or(text.len(), |n| i + n);
+                    continue;
+                }
             },
             None => match b {
                 b'#' => {
@@ -148,12 +154,32 @@ pub fn statement_starts(
                     }
                 }
                 b'\n' => line_start = true,
-                _ => {}
+                // Nothing up to the next byte the arms above match can change the state.
+                _ => {
+                    i += 1;
+                    i += text[i..]
+                        .iter()
+                        .position(|&c| MEANINGFUL[usize::from(c)])
+                        .unwrap_or(text.len() - i);
+                    continue;
+                }
             },
         }
         i += 1;
     }
 }
+
+/// The bytes that mean something to [`statement_starts`] outside strings.
+const MEANINGFUL: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b"#'\"([{)]}\\\n";
+    let mut k = 0;
+    while k < bytes.len() {
+        table[bytes[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
 
 /// About one statement in `PIECE_ODDS + 1` starts a piece (see [`piece_starts_after`]).
 const PIECE_ODDS: u32 = 7;
