@@ -347,14 +347,36 @@ fn directive_comments(unit: &Unit, text: &str) -> Vec<Range<usize>> {
 /// Calls `f` on every named node of a unit, in document order; a class header skips the class
 /// body.
 pub fn walk_unit<'t>(unit: &Unit<'t>, mut f: impl FnMut(Node<'t>)) {
+    // Below the root every node is named; the root may be a token error recovery left.
+    walk_unit_where(
+        unit,
+        |_| true,
+        |node| {
+            if node != unit.node || node.is_named() {
+                f(node)
+            }
+        },
+    );
+}
+
+/// Calls `f` on the unit's node and on the named nodes of the unit below it, in document order,
+/// going below only the nodes `descend` accepts (and always below the unit's node).
+fn walk_unit_where<'t>(
+    unit: &Unit<'t>,
+    mut descend: impl FnMut(Node<'t>) -> bool,
+    mut f: impl FnMut(Node<'t>),
+) {
     let root = unit.node;
     super::semantic::walk_named_pruned(root, |node, _| {
-        let inside = node == root || in_unit(unit, node);
-        // Below the root every node is named; the root may be a token error recovery left.
-        if inside && (node != root || node.is_named()) {
+        if node == root {
+            f(node);
+            return true;
+        }
+        let inside = in_unit(unit, node);
+        if inside {
             f(node);
         }
-        inside
+        inside && descend(node)
     });
 }
 
@@ -371,18 +393,7 @@ fn in_unit(unit: &Unit, node: Node) -> bool {
 /// Below the unit's node only named nodes are walked (unnamed ones are leaves), so that a listing
 /// of the named nodes ([`listed_statements`]) gives the same nodes.
 fn walk_statements<'t>(unit: &Unit<'t>, f: &mut dyn FnMut(Node<'t>)) {
-    let root = unit.node;
-    super::semantic::walk_named_pruned(root, |node, _| {
-        if node == root {
-            f(node);
-            return true;
-        }
-        let inside = in_unit(unit, node);
-        if inside {
-            f(node);
-        }
-        inside && !EXPRESSIONS.contains(node)
-    });
+    walk_unit_where(unit, |node| !EXPRESSIONS.contains(node), f);
 }
 
 /// [`walk_statements`] over a listing of the unit's node and its named descendants, in document
